@@ -1,0 +1,124 @@
+using Dedup.Core;
+using Dedup.Snapshots;
+using LiteDB;
+
+namespace Dedup.Catalog.LiteDb;
+
+/// <summary>The catalog in one LiteDB file (plus its write-ahead log while open). The repository lock
+/// guarantees a single process; LiteDB serializes threads within it.</summary>
+public sealed class LiteCatalog : ICatalog
+{
+    private const int SchemaVersion = 1;
+
+    private readonly LiteDatabase _db;
+    private readonly ILiteCollection<BsonDocument> _snapshots, _trees, _blocks, _packs, _meta;
+
+    private LiteCatalog(LiteDatabase db)
+    {
+        _db = db;
+        _snapshots = db.GetCollection("snapshots");
+        _trees = db.GetCollection("trees");
+        _blocks = db.GetCollection("blocks");
+        _packs = db.GetCollection("packs");
+        _meta = db.GetCollection("meta");
+    }
+
+    /// <summary>Opens (or with <paramref name="create"/>, creates) the catalog. A damaged file raises <see cref="CorruptDataException"/>.</summary>
+    public static LiteCatalog Open(string path, bool create = false)
+    {
+        if (!create && !File.Exists(path)) throw new CorruptDataException($"catalog {path} is missing");
+        DurableFileStream? data = null, log = null;
+        try
+        {
+            data = new DurableFileStream(path, create ? FileMode.CreateNew : FileMode.Open);
+            log = new DurableFileStream(path + "-log", FileMode.OpenOrCreate);
+            var catalog = new LiteCatalog(new LiteDatabase(data, new BsonMapper(), log));
+            catalog.CheckSchema(create);
+            return catalog;
+        }
+        catch (Exception e) when (e is not CorruptDataException && e is not IOException)
+        {
+            data?.Dispose();
+            log?.Dispose();
+            throw new CorruptDataException($"catalog {path} is damaged ({e.Message})", e);
+        }
+    }
+
+    private void CheckSchema(bool create)
+    {
+        if (create)
+        {
+            _meta.Insert(new BsonDocument { ["_id"] = "schema", ["version"] = SchemaVersion });
+            return;
+        }
+        var doc = _meta.FindById("schema");
+        if (doc is null || doc["version"].AsInt32 != SchemaVersion)
+            throw new CorruptDataException("catalog schema is missing or of an unknown version");
+    }
+
+    public IReadOnlyList<Snapshot> Snapshots() =>
+        _snapshots.FindAll().Select(SnapshotDocument.FromBson).OrderBy(s => s.Time).ThenBy(s => s.Id, StringComparer.Ordinal).ToList();
+
+    public void CommitSnapshot(Snapshot snapshot, IReadOnlyDictionary<BlockId, byte[]> newTrees)
+    {
+        _db.BeginTrans();
+        try
+        {
+            foreach (var (id, bytes) in newTrees)
+                _trees.Upsert(new BsonDocument { ["_id"] = id.ToArray(), ["data"] = bytes });
+            _snapshots.Insert(SnapshotDocument.ToBson(snapshot));
+            _db.Commit();
+        }
+        catch
+        {
+            _db.Rollback();
+            throw;
+        }
+    }
+
+    public bool HasTree(BlockId id) => _trees.Exists(Query.EQ("_id", id.ToArray()));
+
+    public byte[]? LoadTree(BlockId id) => _trees.FindById(id.ToArray())?["data"].AsBinary;
+
+    public void AddPack(BlockId pack, long length, IReadOnlyList<PackEntry> entries)
+    {
+        var packBytes = pack.ToArray();
+        _db.BeginTrans();
+        try
+        {
+            foreach (var e in entries)
+            {
+                _blocks.Upsert(new BsonDocument
+                {
+                    ["_id"] = e.Block.ToArray(),
+                    ["pack"] = packBytes,
+                    ["offset"] = e.Offset,
+                    ["stored"] = e.StoredLength,
+                    ["raw"] = e.RawLength,
+                    ["codec"] = (int)e.Codec,
+                });
+            }
+            _packs.Upsert(new BsonDocument { ["_id"] = packBytes, ["length"] = length });
+            _db.Commit();
+        }
+        catch
+        {
+            _db.Rollback();
+            throw;
+        }
+    }
+
+    public IReadOnlyList<(BlockId Pack, long Length)> Packs() =>
+        _packs.FindAll().Select(d => (BlockId.Read(d["_id"].AsBinary), d["length"].AsInt64)).ToList();
+
+    public IEnumerable<KeyValuePair<BlockId, BlockLocation>> Blocks()
+    {
+        foreach (var d in _blocks.FindAll())
+        {
+            yield return new(BlockId.Read(d["_id"].AsBinary), new BlockLocation(
+                BlockId.Read(d["pack"].AsBinary), d["offset"].AsInt64, d["stored"].AsInt32, d["raw"].AsInt32, (Codec)d["codec"].AsInt32));
+        }
+    }
+
+    public void Dispose() => _db.Dispose();
+}

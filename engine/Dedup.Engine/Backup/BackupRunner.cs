@@ -1,0 +1,52 @@
+using System.Security.Cryptography;
+using Dedup.Core;
+using Dedup.Snapshots;
+
+namespace Dedup.Backup;
+
+/// <summary>One backup, start to finish, in the order that keeps the repository consistent at every instant:
+/// blocks into durable packs (indexed pack by pack), then trees and the snapshot in one catalog transaction.</summary>
+public static class BackupRunner
+{
+    public static async Task<BackupResult> RunAsync(Repository.Repository repository, BackupRequest request, IBackupObserver observer, TimeProvider clock, CancellationToken ct)
+    {
+        var start = clock.GetUtcNow();
+        var catalog = repository.Catalog;
+        var paths = request.Stdin is not null ? ["/" + request.StdinName] : request.Paths.Select(NormalizeSource).ToList();
+        var snapshots = catalog.Snapshots();
+
+        var kind = request.Kind ?? SnapshotKind.Incremental;
+        var reference = request.Stdin is null ? SnapshotResolver.FindReference(snapshots, request.Host, paths, kind) : null;
+        if (reference is null) kind = SnapshotKind.Full;
+
+        var trees = new TreeReader(catalog);
+        BlockId root;
+        Archiver archiver;
+        long bytesAdded, packs;
+        await using (var assembler = repository.CreatePackAssembler(request.Workers))
+        {
+            archiver = new Archiver(assembler, repository.CreateChunkerSelector(), trees, catalog.HasTree, observer, request.Excludes);
+            root = request.Stdin is not null
+                ? await archiver.ArchiveStreamAsync(request.Stdin, request.StdinName, start.ToUnixTimeMilliseconds() * 1_000_000, ct)
+                : await archiver.ArchivePathsAsync(paths, reference?.Root, ct);
+            await assembler.FlushAsync();
+            (bytesAdded, packs) = (assembler.BytesAdded, assembler.PacksWritten);
+        }
+
+        var snapshot = new Snapshot(
+            Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)),
+            start, request.Host, paths, request.Tags, kind, reference?.Id, root,
+            archiver.Totals with { BytesAdded = bytesAdded });
+        catalog.CommitSnapshot(snapshot, archiver.NewTrees);
+        return new BackupResult(snapshot, archiver.Warnings, packs);
+    }
+
+    private static string NormalizeSource(string path)
+    {
+        string full = Path.GetFullPath(path);
+        if (!Path.Exists(full) && !IsDanglingLink(full)) throw new DedupException($"{path}: no such file or directory");
+        return full.Length > 1 ? full.TrimEnd('/') : full;
+    }
+
+    private static bool IsDanglingLink(string path) => new FileInfo(path).LinkTarget is not null;
+}

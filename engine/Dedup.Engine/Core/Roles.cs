@@ -1,0 +1,21 @@
+namespace Dedup.Core;
+
+/// <summary>What the backup pipeline needs of a repository: store a block once.</summary>
+public interface IBlockSaver
+{
+    /// <summary>True when the block is already stored or on its way into a pack.</summary>
+    bool Contains(BlockId id);
+
+    /// <summary>Queues the first <paramref name="length"/> bytes of <paramref name="buffer"/> for packing unless the block is known;
+    /// false for a duplicate. Takes ownership of the buffer, which must come from ArrayPool&lt;byte&gt;.Shared.</summary>
+    ValueTask<bool> SaveAsync(BlockId id, byte[] buffer, int length, CancellationToken cancellationToken);
+}
+
+/// <summary>What restore and check need: the verified plaintext of a block.</summary>
+public interface IBlockLoader
+{
+    /// <summary>Loads, decompresses and re-hashes a block. Throws <see cref="CorruptDataException"/> on any mismatch.</summary>
+    byte[] LoadBlock(BlockId id);
+
+    bool TryLocate(BlockId id, out BlockLocation location);
+}

@@ -1,0 +1,61 @@
+using Dedup.Core;
+using Dedup.Native;
+
+namespace Dedup.Packs;
+
+/// <summary>Compresses a block with zstd, or keeps it raw when compression saves too little to pay for decompressing it.</summary>
+public static class BlockCodec
+{
+    public const int Level = 1;
+
+    /// <summary>A block must shrink by at least 1/16 to be stored compressed.</summary>
+    private const int MinimumSavingShift = 4;
+
+    public static bool UsesNativeZstd => LibZstd.IsAvailable;
+
+    /// <summary>Encodes <paramref name="raw"/> into <paramref name="destination"/> (which must hold raw.Length bytes)
+    /// and returns the codec used and the stored length.</summary>
+    public static (Codec Codec, int Length) Encode(ReadOnlySpan<byte> raw, Span<byte> destination)
+    {
+        int budget = raw.Length - (raw.Length >> MinimumSavingShift);
+        if (raw.Length >= 64 && budget > 0)
+        {
+            int n = Compress(raw, destination[..budget]);
+            if (n > 0) return (Codec.Zstd, n);
+        }
+        raw.CopyTo(destination);
+        return (Codec.Raw, raw.Length);
+    }
+
+    private static int Compress(ReadOnlySpan<byte> raw, Span<byte> destination)
+    {
+        if (LibZstd.IsAvailable) return LibZstd.Compress(raw, destination, Level);
+        using var compressor = new ZstdSharp.Compressor(Level);
+        return compressor.TryWrap(raw, destination, out int written) ? written : -1;
+    }
+
+    /// <summary>Decodes stored bytes into <paramref name="destination"/> of exactly the raw length.</summary>
+    public static void Decode(Codec codec, ReadOnlySpan<byte> stored, Span<byte> destination)
+    {
+        switch (codec)
+        {
+            case Codec.Raw:
+                if (stored.Length != destination.Length) throw new CorruptDataException("raw block length mismatch");
+                stored.CopyTo(destination);
+                return;
+            case Codec.Zstd:
+                int n;
+                if (LibZstd.IsAvailable) n = LibZstd.Decompress(stored, destination);
+                else
+                {
+                    using var decompressor = new ZstdSharp.Decompressor();
+                    try { n = decompressor.TryUnwrap(stored, destination, out int written) ? written : -1; }
+                    catch (ZstdSharp.ZstdException) { n = -1; }
+                }
+                if (n != destination.Length) throw new CorruptDataException("zstd frame does not decode to the recorded length");
+                return;
+            default:
+                throw new CorruptDataException($"unknown codec {(byte)codec}");
+        }
+    }
+}

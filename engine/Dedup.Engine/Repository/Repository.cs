@@ -1,0 +1,152 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using Dedup.Chunking;
+using Dedup.Core;
+using Dedup.Packs;
+using Dedup.Snapshots;
+using Dedup.Storage;
+
+namespace Dedup.Repository;
+
+/// <summary>Opens a catalog file: (path, create) → catalog. The engine does not know which database implements it.</summary>
+public delegate ICatalog CatalogFactory(string path, bool create);
+
+/// <summary>
+/// An open repository: config, catalog, pack store and the in-memory block index, under the repository lock.
+/// Thread safe for loading blocks; writes go through a <see cref="PackAssembler"/>.
+/// </summary>
+public sealed class Repository : IBlockLoader, IDisposable
+{
+    public const int DefaultPackSize = 16 * 1024 * 1024;
+
+    private readonly RepositoryLock _lock;
+    private readonly ConcurrentDictionary<BlockId, BlockLocation> _index = new();
+
+    private Repository(RepositoryLayout layout, RepositoryConfig config, ICatalog catalog, LocalPackStore packs, RepositoryLock repositoryLock)
+    {
+        (Layout, Config, Catalog, Packs, _lock) = (layout, config, catalog, packs, repositoryLock);
+        foreach (var (id, location) in catalog.Blocks()) _index[id] = location;
+    }
+
+    public RepositoryLayout Layout { get; }
+    public RepositoryConfig Config { get; }
+    public ICatalog Catalog { get; }
+    public LocalPackStore Packs { get; }
+    public IReadOnlyDictionary<BlockId, BlockLocation> Index => _index;
+
+    public static bool Exists(string root) => File.Exists(new RepositoryLayout(root).ConfigPath);
+
+    /// <summary>Creates a repository in an empty or missing directory. The config is written last: a crash
+    /// during init leaves no half-repository that open would accept.</summary>
+    public static RepositoryConfig Init(string root, CatalogFactory catalogFactory, ChunkerParameters? chunker = null, int packSize = DefaultPackSize, TimeProvider? clock = null)
+    {
+        var layout = new RepositoryLayout(root);
+        if (File.Exists(layout.ConfigPath)) throw new DedupException($"a repository already exists at {layout.Root}");
+        if (Directory.Exists(layout.Root) && Directory.EnumerateFileSystemEntries(layout.Root).Any())
+            throw new DedupException($"{layout.Root} is not empty; init needs an empty or new directory");
+        Directory.CreateDirectory(layout.PacksDirectory);
+        Directory.CreateDirectory(layout.TempDirectory);
+        var config = RepositoryConfig.CreateNew(chunker ?? ChunkerParameters.Default, packSize, (clock ?? TimeProvider.System).GetUtcNow());
+        using (catalogFactory(layout.CatalogPath, true)) { }
+        DurableFile.Write(layout.ConfigPath, config.Serialize(), layout.TempDirectory);
+        return config;
+    }
+
+    /// <summary>Opens a repository under its lock. With <paramref name="forWriting"/>, it also finishes what a killed
+    /// writer left: temp files are removed and complete packs the catalog does not know are verified and indexed.</summary>
+    public static Repository Open(string root, CatalogFactory catalogFactory, string command, TimeSpan lockWait, bool forWriting)
+    {
+        var layout = new RepositoryLayout(root);
+        if (!File.Exists(layout.ConfigPath))
+            throw new DedupException($"no repository at {layout.Root} (run 'dedup init' first, or pass --repo)");
+        var config = RepositoryConfig.Parse(File.ReadAllBytes(layout.ConfigPath));
+        var repositoryLock = RepositoryLock.Acquire(layout, command, lockWait);
+        ICatalog? catalog = null;
+        try
+        {
+            catalog = catalogFactory(layout.CatalogPath, false);
+            var repository = new Repository(layout, config, catalog, new LocalPackStore(layout.PacksDirectory, layout.TempDirectory), repositoryLock);
+            if (forWriting) repository.Recover();
+            return repository;
+        }
+        catch
+        {
+            catalog?.Dispose();
+            repositoryLock.Dispose();
+            throw;
+        }
+    }
+
+    public ChunkerSelector CreateChunkerSelector() =>
+        new(new FastCdcChunker(Config.Chunker, GearTable.Derive(Convert.FromBase64String(Config.ChunkerSeed))));
+
+    public PackAssembler CreatePackAssembler(int workers) => new(this, workers);
+
+    /// <summary>Packs on disk that the catalog does not list: written by a backup killed before it indexed them.</summary>
+    public IEnumerable<BlockId> UnindexedPacks()
+    {
+        var known = Catalog.Packs().Select(p => p.Pack).ToHashSet();
+        return Packs.List().Where(id => !known.Contains(id)).ToList();
+    }
+
+    private void Recover()
+    {
+        if (Directory.Exists(Layout.TempDirectory))
+            foreach (var file in Directory.EnumerateFiles(Layout.TempDirectory)) File.Delete(file);
+        foreach (var pack in UnindexedPacks())
+        {
+            try
+            {
+                byte[] bytes = Packs.ReadAll(pack);
+                if (BlockId.Hash(bytes) != pack) throw new CorruptDataException("hash mismatch");
+                var entries = PackReader.Parse(bytes);
+                foreach (var entry in entries) VerifyBlock(bytes.AsSpan((int)entry.Offset, entry.StoredLength), entry.Block, entry.RawLength, entry.Codec, pack);
+                IndexPack(pack, bytes.Length, entries);
+            }
+            catch (CorruptDataException)
+            {
+                // Not indexed, so no snapshot can reference it: a damaged leftover is garbage, not data.
+                Packs.Delete(pack);
+            }
+        }
+    }
+
+    internal void IndexPack(BlockId pack, long length, IReadOnlyList<PackEntry> entries)
+    {
+        Catalog.AddPack(pack, length, entries);
+        foreach (var e in entries) _index[e.Block] = new BlockLocation(pack, e.Offset, e.StoredLength, e.RawLength, e.Codec);
+    }
+
+    public bool TryLocate(BlockId id, out BlockLocation location) => _index.TryGetValue(id, out location);
+
+    public byte[] LoadBlock(BlockId id)
+    {
+        if (!_index.TryGetValue(id, out var location))
+            throw new CorruptDataException($"block {id.ToShortString()} is not in the index");
+        byte[] stored = ArrayPool<byte>.Shared.Rent(location.StoredLength);
+        try
+        {
+            Packs.ReadRange(location.Pack, location.Offset, stored.AsSpan(0, location.StoredLength));
+            return VerifyBlock(stored.AsSpan(0, location.StoredLength), id, location.RawLength, location.Codec, location.Pack);
+        }
+        finally { ArrayPool<byte>.Shared.Return(stored); }
+    }
+
+    /// <summary>Decodes stored bytes and checks them against the block id: nothing unverified is ever returned.</summary>
+    public static byte[] VerifyBlock(ReadOnlySpan<byte> stored, BlockId id, int rawLength, Codec codec, BlockId pack)
+    {
+        var raw = new byte[rawLength];
+        try { BlockCodec.Decode(codec, stored, raw); }
+        catch (CorruptDataException e) { throw new CorruptDataException($"block {id.ToShortString()} in pack {pack.ToShortString()} is damaged ({e.Message})", e); }
+        if (BlockId.Hash(raw) != id)
+            throw new CorruptDataException($"block {id.ToShortString()} in pack {pack.ToShortString()} is damaged (content hash mismatch)");
+        return raw;
+    }
+
+    public void Dispose()
+    {
+        Packs.Dispose();
+        Catalog.Dispose();
+        _lock.Dispose();
+    }
+}

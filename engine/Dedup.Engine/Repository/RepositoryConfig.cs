@@ -1,0 +1,57 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Dedup.Chunking;
+using Dedup.Core;
+
+namespace Dedup.Repository;
+
+/// <summary>The repository's fixed parameters, written once by init (config.json).</summary>
+public sealed record RepositoryConfig
+{
+    public const int CurrentVersion = 1;
+
+    [JsonPropertyName("version")] public int Version { get; init; } = CurrentVersion;
+    [JsonPropertyName("id")] public string Id { get; init; } = "";
+    [JsonPropertyName("created")] public DateTimeOffset Created { get; init; }
+    [JsonPropertyName("chunker_min")] public int ChunkerMin { get; init; }
+    [JsonPropertyName("chunker_avg")] public int ChunkerAverage { get; init; }
+    [JsonPropertyName("chunker_max")] public int ChunkerMax { get; init; }
+    /// <summary>Seed of the gear table: chunk boundaries differ per repository.</summary>
+    [JsonPropertyName("chunker_seed")] public string ChunkerSeed { get; init; } = "";
+    [JsonPropertyName("pack_size")] public int PackSize { get; init; }
+
+    [JsonIgnore] public ChunkerParameters Chunker => new(ChunkerMin, ChunkerAverage, ChunkerMax);
+
+    public static RepositoryConfig CreateNew(ChunkerParameters chunker, int packSize, DateTimeOffset now) => new()
+    {
+        Id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)),
+        Created = now,
+        ChunkerMin = chunker.MinSize,
+        ChunkerAverage = chunker.AverageSize,
+        ChunkerMax = chunker.MaxSize,
+        ChunkerSeed = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+        PackSize = packSize,
+    };
+
+    public byte[] Serialize() => JsonSerializer.SerializeToUtf8Bytes(this, new JsonSerializerOptions { WriteIndented = true });
+
+    public static RepositoryConfig Parse(byte[] json)
+    {
+        RepositoryConfig? config;
+        try { config = JsonSerializer.Deserialize<RepositoryConfig>(json); }
+        catch (JsonException e) { throw new CorruptDataException($"config.json is damaged ({e.Message})", e); }
+        if (config is null) throw new CorruptDataException("config.json is empty");
+        if (config.Version != CurrentVersion) throw new DedupException($"repository format version {config.Version} is not supported by this dedup (it reads version {CurrentVersion})");
+        try
+        {
+            config.Chunker.Validate();
+            if (Convert.FromBase64String(config.ChunkerSeed).Length < 16 || config.PackSize < 64 * 1024) throw new FormatException("seed or pack size");
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException)
+        {
+            throw new CorruptDataException($"config.json holds invalid parameters ({e.Message})", e);
+        }
+        return config;
+    }
+}

@@ -1,0 +1,13 @@
+namespace Dedup.Repository;
+
+/// <summary>Where each part of a repository lives under its root directory (docs/format.md, "Layout").</summary>
+public sealed class RepositoryLayout(string root)
+{
+    public string Root { get; } = Path.GetFullPath(root);
+    public string ConfigPath => Path.Combine(Root, "config.json");
+    public string CatalogPath => Path.Combine(Root, "catalog.db");
+    public string PacksDirectory => Path.Combine(Root, "packs");
+    public string TempDirectory => Path.Combine(Root, "tmp");
+    public string LockPath => Path.Combine(Root, "lock");
+    public string LockOwnerPath => Path.Combine(Root, "lock.owner");
+}

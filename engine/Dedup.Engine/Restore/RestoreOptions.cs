@@ -1,0 +1,24 @@
+namespace Dedup.Restore;
+
+public sealed record RestoreOptions
+{
+    public bool Overwrite { get; init; }
+    /// <summary>Re-read every written file and re-hash it against its block ids.</summary>
+    public bool Verify { get; init; }
+    public int Workers { get; init; } = Math.Max(1, Environment.ProcessorCount);
+}
+
+public interface IRestoreObserver
+{
+    void BytesWritten(long bytes);
+    void Error(string path, Exception error);
+}
+
+public sealed class NullRestoreObserver : IRestoreObserver
+{
+    public static readonly NullRestoreObserver Instance = new();
+    public void BytesWritten(long bytes) { }
+    public void Error(string path, Exception error) { }
+}
+
+public sealed record RestoreResult(long Files, long Directories, long Bytes, IReadOnlyList<string> Failed, long Verified);

@@ -1,0 +1,188 @@
+using Dedup.Core;
+using Dedup.Native;
+using Dedup.Snapshots;
+
+namespace Dedup.Restore;
+
+/// <summary>
+/// Writes a snapshot, or chosen paths of it, under a target directory: stored "/a/b" lands at "TARGET/a/b".
+/// Only the blocks of the chosen files are read. Each file is written to a temp name and renamed into place
+/// once complete and verified, so a damaged block leaves no file with wrong content behind.
+/// </summary>
+public sealed class Restorer(IBlockLoader loader, TreeReader trees, IRestoreObserver observer)
+{
+    private enum Kind { Directory, File, Symlink }
+
+    private sealed record Item(string StoredPath, string TargetPath, TreeNode? Node, Kind Kind);
+
+    public RestoreResult Restore(Snapshot snapshot, IReadOnlyList<string> include, string target, RestoreOptions options)
+    {
+        string root = Path.GetFullPath(target).TrimEnd('/');
+        if (root.Length == 0) root = "/";
+        var items = Plan(snapshot, include, root);
+        if (!options.Overwrite)
+        {
+            var existing = items.FirstOrDefault(i => i.Kind != Kind.Directory && Path.Exists(i.TargetPath) || (i.Kind != Kind.Directory && new FileInfo(i.TargetPath).LinkTarget is not null));
+            if (existing is not null)
+                throw new DedupException($"refusing to overwrite {existing.TargetPath} (pass --overwrite to replace existing files)");
+        }
+
+        Directory.CreateDirectory(root);
+        foreach (var dir in items.Where(i => i.Kind == Kind.Directory)) EnsureDirectory(dir.TargetPath, root);
+
+        var failed = new List<string>();
+        long bytes = 0, verified = 0;
+        var files = items.Where(i => i.Kind == Kind.File).ToList();
+        Parallel.ForEach(files, new ParallelOptions { MaxDegreeOfParallelism = options.Workers }, file =>
+        {
+            try
+            {
+                long written = RestoreFile(file, options);
+                Interlocked.Add(ref bytes, written);
+                if (options.Verify) Interlocked.Increment(ref verified);
+            }
+            catch (Exception e) when (e is DedupException or IOException or UnauthorizedAccessException)
+            {
+                lock (failed) failed.Add(file.StoredPath);
+                observer.Error(file.StoredPath, e);
+            }
+        });
+
+        foreach (var link in items.Where(i => i.Kind == Kind.Symlink))
+        {
+            try { RestoreSymlink(link); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                failed.Add(link.StoredPath);
+                observer.Error(link.StoredPath, e);
+            }
+        }
+
+        // Deepest first: setting a directory's mtime must come after everything inside it was written.
+        foreach (var dir in items.Where(i => i.Kind == Kind.Directory && i.Node is not null).Reverse())
+            ApplyMetadata(dir.TargetPath, dir.Node!, isLink: false);
+
+        failed.Sort(StringComparer.Ordinal);
+        return new RestoreResult(files.Count - failed.Count, items.Count(i => i.Kind == Kind.Directory), bytes, failed, verified);
+    }
+
+    private List<Item> Plan(Snapshot snapshot, IReadOnlyList<string> include, string root)
+    {
+        var items = new List<Item>();
+        var selections = include.Count == 0 ? ["/"] : include.Select(p => "/" + string.Join('/', TreeReader.SplitPath(p))).Distinct().ToList();
+        foreach (var selection in selections)
+        {
+            if (selection == "/")
+            {
+                AddTree(items, snapshot.Root, "/", root);
+                continue;
+            }
+            var node = trees.Find(snapshot.Root, selection)
+                ?? throw new DedupException($"{selection}: no such path in snapshot {snapshot.ShortId}");
+            var parts = TreeReader.SplitPath(selection);
+            for (int i = 1; i < parts.Length; i++)
+            {
+                string parent = "/" + string.Join('/', parts[..i]);
+                items.Add(new Item(parent, TargetOf(root, parent), null, Kind.Directory));
+            }
+            AddNode(items, node, selection, root);
+        }
+        return items;
+    }
+
+    private void AddTree(List<Item> items, BlockId tree, string storedPath, string root)
+    {
+        foreach (var node in trees.Load(tree).Nodes)
+            AddNode(items, node, storedPath == "/" ? "/" + node.Name : storedPath + "/" + node.Name, root);
+    }
+
+    private void AddNode(List<Item> items, TreeNode node, string storedPath, string root)
+    {
+        var kind = node.Type switch { NodeType.Directory => Kind.Directory, NodeType.File => Kind.File, _ => Kind.Symlink };
+        items.Add(new Item(storedPath, TargetOf(root, storedPath), node, kind));
+        if (node.Type == NodeType.Directory) AddTree(items, node.Subtree, storedPath, root);
+    }
+
+    /// <summary>The target path of a stored path, refusing anything that would land outside the target.</summary>
+    private static string TargetOf(string root, string storedPath)
+    {
+        foreach (var part in TreeReader.SplitPath(storedPath)) TreeCodec.ValidateName(part);
+        string full = Path.GetFullPath(Path.Join(root, storedPath));
+        if (!full.StartsWith(root == "/" ? "/" : root + "/", StringComparison.Ordinal))
+            throw new CorruptDataException($"stored path {storedPath} would escape the restore target");
+        return full;
+    }
+
+    private static void EnsureDirectory(string path, string root)
+    {
+        // A symlink planted where a directory belongs could send the files under it outside the target.
+        if (new FileInfo(path).LinkTarget is not null)
+            throw new DedupException($"{path} is a symlink where the snapshot has a directory; refusing to restore through it");
+        if (File.Exists(path)) throw new DedupException($"{path} is a file where the snapshot has a directory");
+        Directory.CreateDirectory(path);
+        _ = root;
+    }
+
+    private long RestoreFile(Item file, RestoreOptions options)
+    {
+        var node = file.Node!;
+        string dir = Path.GetDirectoryName(file.TargetPath)!;
+        string temp = Path.Combine(dir, $".{Path.GetFileName(file.TargetPath)}.dedup-{Guid.NewGuid():N}");
+        try
+        {
+            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1))
+            {
+                if (node.Size > 0) stream.SetLength(node.Size);
+                foreach (var id in node.Content)
+                {
+                    var block = loader.LoadBlock(id);
+                    stream.Write(block);
+                    observer.BytesWritten(block.Length);
+                }
+                if (stream.Position != node.Size) throw new CorruptDataException($"{file.StoredPath}: blocks add up to {stream.Position} bytes, the catalog says {node.Size}");
+            }
+            if (options.Verify) VerifyFile(temp, node, file.StoredPath);
+            if (Directory.Exists(file.TargetPath)) throw new DedupException($"{file.TargetPath} is a directory where the snapshot has a file");
+            File.Move(temp, file.TargetPath, overwrite: true);
+        }
+        catch
+        {
+            File.Delete(temp);
+            throw;
+        }
+        ApplyMetadata(file.TargetPath, node, isLink: false);
+        return node.Size;
+    }
+
+    private void VerifyFile(string path, TreeNode node, string storedPath)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1);
+        foreach (var id in node.Content)
+        {
+            if (!loader.TryLocate(id, out var location)) throw new CorruptDataException($"block {id.ToShortString()} is not in the index");
+            var buffer = new byte[location.RawLength];
+            stream.ReadExactly(buffer);
+            if (BlockId.Hash(buffer) != id) throw new CorruptDataException($"{storedPath}: restored content does not match the snapshot");
+        }
+        if (stream.Position != stream.Length) throw new CorruptDataException($"{storedPath}: restored file is longer than the snapshot's");
+    }
+
+    private static void RestoreSymlink(Item link)
+    {
+        if (Path.Exists(link.TargetPath) || new FileInfo(link.TargetPath).LinkTarget is not null)
+        {
+            if (Directory.Exists(link.TargetPath) && new FileInfo(link.TargetPath).LinkTarget is null)
+                throw new IOException($"{link.TargetPath} is a directory where the snapshot has a symlink");
+            File.Delete(link.TargetPath);
+        }
+        File.CreateSymbolicLink(link.TargetPath, link.Node!.LinkTarget!);
+        ApplyMetadata(link.TargetPath, link.Node, isLink: true);
+    }
+
+    private static void ApplyMetadata(string path, TreeNode node, bool isLink)
+    {
+        if (Posix.IsRoot) Posix.LChown(path, node.Uid, node.Gid);
+        if (!isLink) File.SetUnixFileMode(path, (UnixFileMode)node.Mode);
+        Posix.SetTimes(path, node.MtimeNs);
+    }
+}

@@ -1,0 +1,53 @@
+using System.Collections.Concurrent;
+using Dedup.Core;
+
+namespace Dedup.Snapshots;
+
+/// <summary>Loads and decodes trees from the catalog, caching decoded trees (they are immutable). Thread safe.</summary>
+public sealed class TreeReader(ICatalog catalog)
+{
+    private readonly ConcurrentDictionary<BlockId, Tree> _cache = new();
+
+    public Tree Load(BlockId id)
+    {
+        if (_cache.TryGetValue(id, out var cached)) return cached;
+        byte[] bytes = catalog.LoadTree(id) ?? throw new CorruptDataException($"tree {id.ToShortString()} is missing from the catalog");
+        if (BlockId.Hash(bytes) != id) throw new CorruptDataException($"tree {id.ToShortString()} is damaged (content hash mismatch)");
+        var tree = TreeCodec.Decode(bytes);
+        _cache[id] = tree;
+        return tree;
+    }
+
+    /// <summary>The node at an absolute stored path ("/a/b"), or null. "/" has no node: use the snapshot root.</summary>
+    public TreeNode? Find(BlockId root, string path)
+    {
+        TreeNode? node = null;
+        var tree = Load(root);
+        foreach (var part in SplitPath(path))
+        {
+            if (node is not null)
+            {
+                if (node.Type != NodeType.Directory) return null;
+                tree = Load(node.Subtree);
+            }
+            node = tree.Find(part);
+            if (node is null) return null;
+        }
+        return node;
+    }
+
+    public static string[] SplitPath(string path) =>
+        path.Split('/', StringSplitOptions.RemoveEmptyEntries).Where(p => p != ".").ToArray();
+
+    /// <summary>Every node under a tree, depth first, with its absolute stored path.</summary>
+    public IEnumerable<(string Path, TreeNode Node)> Walk(BlockId tree, string prefix)
+    {
+        foreach (var node in Load(tree).Nodes)
+        {
+            string path = prefix == "/" ? "/" + node.Name : prefix + "/" + node.Name;
+            yield return (path, node);
+            if (node.Type == NodeType.Directory)
+                foreach (var child in Walk(node.Subtree, path)) yield return child;
+        }
+    }
+}

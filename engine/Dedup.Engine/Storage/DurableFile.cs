@@ -1,0 +1,36 @@
+using Dedup.Native;
+
+namespace Dedup.Storage;
+
+/// <summary>The one way this project makes a file appear: write a temp file, fsync it, rename it into
+/// place, fsync the directory. A reader sees the old state or the whole new file, never a part.</summary>
+public static class DurableFile
+{
+    public static void Write(string path, ReadOnlySpan<byte> content, string tempDirectory)
+    {
+        Directory.CreateDirectory(tempDirectory);
+        string temp = Path.Combine(tempDirectory, $"{Path.GetFileName(path)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.None))
+            {
+                stream.Write(content);
+                stream.Flush(flushToDisk: true);
+            }
+            string directory = Path.GetDirectoryName(path)!;
+            Directory.CreateDirectory(directory);
+            File.Move(temp, path, overwrite: true);
+            Posix.FsyncDirectory(directory);
+        }
+        catch
+        {
+            TryDelete(temp);
+            throw;
+        }
+    }
+
+    private static void TryDelete(string path)
+    {
+        try { File.Delete(path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+}

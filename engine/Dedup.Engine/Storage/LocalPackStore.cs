@@ -1,0 +1,73 @@
+using System.Collections.Concurrent;
+using Dedup.Core;
+using Dedup.Packs;
+using Microsoft.Win32.SafeHandles;
+
+namespace Dedup.Storage;
+
+/// <summary>Packs under <c>packs/ab/abcdef…</c> (a 256-way fan-out keeps directories small). Thread safe.</summary>
+public sealed class LocalPackStore(string packDirectory, string tempDirectory) : IPackStore, IDisposable
+{
+    // Restore reads many small ranges from few packs: keep their handles open for the store's lifetime.
+    private readonly ConcurrentDictionary<BlockId, SafeFileHandle> _handles = new();
+
+    public string PathOf(BlockId id)
+    {
+        string hex = id.ToString();
+        return Path.Combine(packDirectory, hex[..2], hex);
+    }
+
+    public void Put(BlockId id, ReadOnlySpan<byte> pack) => DurableFile.Write(PathOf(id), pack, tempDirectory);
+
+    public void ReadRange(BlockId id, long offset, Span<byte> buffer)
+    {
+        var handle = _handles.GetOrAdd(id, static (key, self) => self.Open(key), this);
+        PackReader.ReadExactly(handle, buffer, offset);
+    }
+
+    private SafeFileHandle Open(BlockId id)
+    {
+        try { return File.OpenHandle(PathOf(id), FileMode.Open, FileAccess.Read, FileShare.Read); }
+        catch (FileNotFoundException) { throw new CorruptDataException($"pack {id.ToShortString()} is missing"); }
+        catch (DirectoryNotFoundException) { throw new CorruptDataException($"pack {id.ToShortString()} is missing"); }
+    }
+
+    public byte[] ReadAll(BlockId id)
+    {
+        try { return File.ReadAllBytes(PathOf(id)); }
+        catch (FileNotFoundException) { throw new CorruptDataException($"pack {id.ToShortString()} is missing"); }
+        catch (DirectoryNotFoundException) { throw new CorruptDataException($"pack {id.ToShortString()} is missing"); }
+    }
+
+    public List<PackEntry> ReadEntries(BlockId id)
+    {
+        try { return PackReader.ReadEntries(PathOf(id)); }
+        catch (FileNotFoundException) { throw new CorruptDataException($"pack {id.ToShortString()} is missing"); }
+        catch (DirectoryNotFoundException) { throw new CorruptDataException($"pack {id.ToShortString()} is missing"); }
+    }
+
+    public bool Exists(BlockId id) => File.Exists(PathOf(id));
+
+    public long Length(BlockId id) => new FileInfo(PathOf(id)).Length;
+
+    public IEnumerable<BlockId> List()
+    {
+        if (!Directory.Exists(packDirectory)) yield break;
+        foreach (var dir in Directory.EnumerateDirectories(packDirectory))
+            foreach (var file in Directory.EnumerateFiles(dir))
+                if (BlockId.TryParse(Path.GetFileName(file), out var id))
+                    yield return id;
+    }
+
+    public void Delete(BlockId id)
+    {
+        if (_handles.TryRemove(id, out var handle)) handle.Dispose();
+        File.Delete(PathOf(id));
+    }
+
+    public void Dispose()
+    {
+        foreach (var handle in _handles.Values) handle.Dispose();
+        _handles.Clear();
+    }
+}
