@@ -1,0 +1,87 @@
+using System.CommandLine;
+using Dedup.Catalog.LiteDb;
+using Dedup.Core;
+using Dedup.Repository;
+
+namespace Dedup.Cli;
+
+/// <summary>What a command needs from the command line: the repository, output mode, and one place that turns
+/// exceptions into one line on stderr and an exit code.</summary>
+public sealed class CliContext(ParseResult parse)
+{
+    public static readonly CatalogFactory Catalogs = (path, create) => LiteCatalog.Open(path, create);
+
+    public ParseResult Parse { get; } = parse;
+    public bool Json => Parse.GetValue(GlobalOptions.Json);
+    public bool Verbose => Parse.GetValue(GlobalOptions.Verbose);
+    public bool Quiet => Parse.GetValue(GlobalOptions.Quiet);
+
+    /// <summary>Progress goes to stderr, and only when a person is watching it.</summary>
+    public bool Interactive => !Quiet && !Json && !Console.IsErrorRedirected;
+
+    public string RepositoryPath
+    {
+        get
+        {
+            string? path = Parse.GetValue(GlobalOptions.Repo);
+            if (string.IsNullOrEmpty(path)) path = Environment.GetEnvironmentVariable("DEDUP_REPO");
+            if (string.IsNullOrEmpty(path))
+            {
+                string? data = Environment.GetEnvironmentVariable("XDG_DATA_HOME");
+                if (string.IsNullOrEmpty(data)) data = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "share");
+                path = Path.Combine(data, "dedup", "repo");
+            }
+            return Path.GetFullPath(path);
+        }
+    }
+
+    public TimeSpan LockWait
+    {
+        get
+        {
+            var result = Parse.GetResult(GlobalOptions.Wait);
+            if (result is null) return TimeSpan.Zero;
+            string? text = Parse.GetValue(GlobalOptions.Wait);
+            return string.IsNullOrEmpty(text) ? TimeSpan.FromDays(1) : Durations.Parse(text);
+        }
+    }
+
+    public Repository.Repository Open(string command, bool forWriting = false) =>
+        Repository.Repository.Open(RepositoryPath, Catalogs, command, LockWait, forWriting);
+
+    public void Error(string message) => Console.Error.WriteLine($"dedup: {message}");
+
+    public void Info(string message)
+    {
+        if (!Quiet && !Json) Console.Out.WriteLine(message);
+    }
+
+    /// <summary>Runs a command body: a known failure is one line on stderr (the cause chain with --verbose), exit 1.</summary>
+    public static async Task<int> RunAsync(ParseResult parse, Func<CliContext, Task<int>> body)
+    {
+        var context = new CliContext(parse);
+        try
+        {
+            return await body(context);
+        }
+        catch (Exception e) when (e is DedupException or IOException or UnauthorizedAccessException or FormatException)
+        {
+            context.Error(e.Message);
+            if (context.Verbose) Console.Error.WriteLine(e);
+            return ExitCodes.Error;
+        }
+        catch (OperationCanceledException)
+        {
+            context.Error("interrupted");
+            return ExitCodes.Error;
+        }
+        catch (Exception e)
+        {
+            context.Error($"unexpected error: {e.Message}{(context.Verbose ? "" : " (run with --verbose for details)")}");
+            if (context.Verbose) Console.Error.WriteLine(e);
+            return ExitCodes.Error;
+        }
+    }
+
+    public static Task<int> Run(ParseResult parse, Func<CliContext, int> body) => RunAsync(parse, c => Task.FromResult(body(c)));
+}

@@ -1,0 +1,112 @@
+using System.CommandLine;
+using System.Diagnostics;
+using Dedup.Backup;
+using Dedup.Core;
+using Dedup.Snapshots;
+
+namespace Dedup.Cli.Commands;
+
+public static class BackupCommand
+{
+    public static Command Create()
+    {
+        var paths = new Argument<string[]>("PATH") { Description = "files or directories to back up (stored as absolute paths)", Arity = ArgumentArity.ZeroOrMore };
+        var kind = new Option<string?>("--kind") { Description = "full | incremental | differential (default: incremental when an earlier snapshot of the same paths exists, else full)" };
+        kind.AcceptOnlyFromAmong("full", "incremental", "differential");
+        var tags = new Option<string[]>("--tag") { Description = "add a tag to the snapshot (repeatable)", AllowMultipleArgumentsPerToken = false };
+        var excludes = new Option<string[]>("--exclude", "-e") { Description = "exclude paths matching GLOB (repeatable; '*' within a name, '**' across directories)" };
+        var stdin = new Option<bool>("--stdin") { Description = "back up what is read from standard input" };
+        var stdinName = new Option<string>("--stdin-name") { Description = "file name for --stdin", DefaultValueFactory = _ => "stdin" };
+        var host = new Option<string?>("--host") { Description = "host name to record (default: this machine's)" };
+
+        var command = new Command("backup", "Create a new snapshot of files and directories") { paths, kind, tags, excludes, stdin, stdinName, host };
+        command.SetAction((parse, ct) => CliContext.RunAsync(parse, async context =>
+        {
+            var sources = parse.GetValue(paths) ?? [];
+            bool fromStdin = parse.GetValue(stdin);
+            if (fromStdin == (sources.Length > 0))
+                throw new DedupException(fromStdin ? "--stdin takes no PATH arguments" : "nothing to back up: give at least one PATH (or --stdin)");
+            var request = new BackupRequest
+            {
+                Paths = sources,
+                Kind = parse.GetValue(kind) is { } k ? Enum.Parse<SnapshotKind>(k, ignoreCase: true) : null,
+                Tags = parse.GetValue(tags) ?? [],
+                Excludes = parse.GetValue(excludes) ?? [],
+                Host = parse.GetValue(host) ?? Environment.MachineName,
+                Stdin = fromStdin ? Console.OpenStandardInput() : null,
+                StdinName = parse.GetValue(stdinName) ?? "stdin",
+            };
+
+            using var repository = context.Open("backup", forWriting: true);
+            var clock = Stopwatch.StartNew();
+            BackupProgress? observer = null;
+            var result = await ProgressDisplay.RunAsync(context, "backup", "files", counter =>
+            {
+                observer = new BackupProgress(counter, context);
+                if (context.Interactive && !fromStdin) _ = Task.Run(() => counter.SetTotal(SourceSize.Of(sources)));
+                return BackupRunner.RunAsync(repository, request, observer, TimeProvider.System, ct);
+            });
+            Report(context, result, clock.Elapsed);
+            return result.Snapshot.Totals.Errors > 0 ? ExitCodes.PartialBackup : ExitCodes.Success;
+        }));
+        return command;
+    }
+
+    private static void Report(CliContext context, BackupResult result, TimeSpan elapsed)
+    {
+        var s = result.Snapshot;
+        var t = s.Totals;
+        if (context.Json)
+        {
+            Console.Out.WriteLine(Format.ToJson(new
+            {
+                message_type = "summary",
+                snapshot = s.Id,
+                kind = s.Kind.ToString().ToLowerInvariant(),
+                reference = s.Reference,
+                files_new = t.FilesNew,
+                files_changed = t.FilesChanged,
+                files_unmodified = t.FilesUnmodified,
+                dirs = t.Directories,
+                total_files = t.Files,
+                total_bytes = t.Bytes,
+                bytes_read = t.BytesRead,
+                bytes_added = t.BytesAdded,
+                errors = t.Errors,
+                warnings = result.Warnings.Count,
+                duration_seconds = Math.Round(elapsed.TotalSeconds, 3),
+            }));
+            return;
+        }
+        if (context.Quiet) return;
+        Console.Out.WriteLine($"Files:       {t.FilesNew} new, {t.FilesChanged} changed, {t.FilesUnmodified} unmodified");
+        Console.Out.WriteLine($"Dirs:        {t.Directories}");
+        Console.Out.WriteLine($"Added to the repository: {Format.Bytes(t.BytesAdded)} in {result.PacksWritten} packs");
+        Console.Out.WriteLine($"processed {t.Files} files, {Format.Bytes(t.Bytes)} (read {Format.Bytes(t.BytesRead)}) in {Format.Duration(elapsed)}");
+        if (t.Errors > 0) Console.Out.WriteLine($"{t.Errors} files or directories could not be read and are not in the snapshot");
+        string reference = s.Reference is null ? "" : $", reference {s.Reference[..8]}";
+        Console.Out.WriteLine($"snapshot {s.ShortId} saved ({s.Kind.ToString().ToLowerInvariant()}{reference})");
+    }
+}
+
+/// <summary>A quick pre-scan of the sources' total size, so the progress display can show an ETA.</summary>
+internal static class SourceSize
+{
+    public static long Of(IEnumerable<string> paths)
+    {
+        long total = 0;
+        var options = new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = 0 };
+        foreach (var path in paths)
+        {
+            try
+            {
+                if (File.Exists(path)) total += new FileInfo(path).Length;
+                else if (Directory.Exists(path))
+                    foreach (var file in new DirectoryInfo(path).EnumerateFiles("*", options))
+                        if (file.LinkTarget is null) total += file.Length;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+        }
+        return total;
+    }
+}

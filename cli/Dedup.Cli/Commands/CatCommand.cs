@@ -1,0 +1,29 @@
+using System.CommandLine;
+using Dedup.Core;
+using Dedup.Snapshots;
+
+namespace Dedup.Cli.Commands;
+
+public static class CatCommand
+{
+    public static Command Create()
+    {
+        var snapshot = new Argument<string>("SNAPSHOT") { Description = "snapshot id, prefix, or 'latest'" };
+        var path = new Argument<string>("PATH") { Description = "file to write to stdout" };
+        var command = new Command("cat", "Write one file of a snapshot to standard output") { snapshot, path };
+        command.SetAction(parse => CliContext.Run(parse, context =>
+        {
+            using var repository = context.Open("cat");
+            var snap = SnapshotResolver.Resolve(repository.Catalog.Snapshots(), parse.GetValue(snapshot)!);
+            string wanted = "/" + string.Join('/', TreeReader.SplitPath(parse.GetValue(path)!));
+            var node = new TreeReader(repository.Catalog).Find(snap.Root, wanted)
+                ?? throw new DedupException($"{wanted}: no such path in snapshot {snap.ShortId}");
+            if (node.Type != NodeType.File) throw new DedupException($"{wanted} is not a file");
+            using var stdout = Console.OpenStandardOutput();
+            // Every block is verified before any of it is written: wrong bytes never reach stdout.
+            foreach (var id in node.Content) stdout.Write(repository.LoadBlock(id));
+            return ExitCodes.Success;
+        }));
+        return command;
+    }
+}

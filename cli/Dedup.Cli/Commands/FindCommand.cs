@@ -1,0 +1,43 @@
+using System.CommandLine;
+using Dedup.Backup;
+using Dedup.Snapshots;
+
+namespace Dedup.Cli.Commands;
+
+public static class FindCommand
+{
+    public static Command Create()
+    {
+        var pattern = new Argument<string>("GLOB") { Description = "a name pattern ('*.sql') or a path pattern ('/srv/**/contacts.db')" };
+        var command = new Command("find", "Find which snapshots hold paths matching a pattern") { pattern };
+        command.SetAction(parse => CliContext.Run(parse, context =>
+        {
+            using var repository = context.Open("find");
+            var glob = new Glob(parse.GetValue(pattern)!);
+            var trees = new TreeReader(repository.Catalog);
+            var results = new List<object>();
+            foreach (var snapshot in repository.Catalog.Snapshots())
+            {
+                var matches = trees.Walk(snapshot.Root, "/").Where(e => glob.IsMatch(e.Path, e.Node.Name)).ToList();
+                if (matches.Count == 0) continue;
+                if (context.Json)
+                {
+                    results.Add(new
+                    {
+                        snapshot = snapshot.Id,
+                        time = snapshot.Time,
+                        matches = matches.Select(m => new { path = m.Path, type = m.Node.Type.ToString().ToLowerInvariant(), size = m.Node.Size, mtime = Format.FromNs(m.Node.MtimeNs) }),
+                    });
+                    continue;
+                }
+                Console.Out.WriteLine($"Found matching entries in snapshot {snapshot.ShortId} from {Format.Time(snapshot.Time)}");
+                foreach (var (path, node) in matches)
+                    Console.Out.WriteLine($"  {Format.Mode(node)} {node.Size,12} {Format.Time(Format.FromNs(node.MtimeNs))} {path}");
+                Console.Out.WriteLine();
+            }
+            if (context.Json) Console.Out.WriteLine(Format.ToJson(results));
+            return ExitCodes.Success;
+        }));
+        return command;
+    }
+}

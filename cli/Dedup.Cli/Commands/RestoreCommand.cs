@@ -1,0 +1,71 @@
+using System.CommandLine;
+using System.Diagnostics;
+using Dedup.Restore;
+using Dedup.Snapshots;
+
+namespace Dedup.Cli.Commands;
+
+public static class RestoreCommand
+{
+    public static Command Create()
+    {
+        var snapshot = new Argument<string>("SNAPSHOT") { Description = "snapshot id, prefix, or 'latest'" };
+        var paths = new Argument<string[]>("PATH") { Description = "restore only these paths (files or directories); default: everything", Arity = ArgumentArity.ZeroOrMore };
+        var target = new Option<string>("--target", "-t") { Description = "directory to restore into; stored /a/b lands at DIR/a/b", Required = true };
+        var overwrite = new Option<bool>("--overwrite") { Description = "replace files that already exist in the target" };
+        var verify = new Option<bool>("--verify") { Description = "re-read and re-hash every restored file" };
+        var command = new Command("restore", "Restore a snapshot, or some paths of it, into a directory") { snapshot, paths, target, overwrite, verify };
+        command.SetAction((parse, ct) => CliContext.RunAsync(parse, async context =>
+        {
+            using var repository = context.Open("restore");
+            var snap = SnapshotResolver.Resolve(repository.Catalog.Snapshots(), parse.GetValue(snapshot)!);
+            var include = parse.GetValue(paths) ?? [];
+            var options = new RestoreOptions { Overwrite = parse.GetValue(overwrite), Verify = parse.GetValue(verify) };
+            var clock = Stopwatch.StartNew();
+            var result = await ProgressDisplay.RunAsync(context, "restore", "files", counter =>
+            {
+                var trees = new TreeReader(repository.Catalog);
+                counter.SetTotal(include.Length == 0 ? snap.Totals.Bytes : -1);
+                var observer = new RestoreProgress(counter, context);
+                return Task.FromResult(new Restorer(repository, trees, observer).Restore(snap, include, parse.GetValue(target)!, options));
+            });
+            if (context.Json)
+            {
+                Console.Out.WriteLine(Format.ToJson(new
+                {
+                    message_type = "summary",
+                    snapshot = snap.Id,
+                    files_restored = result.Files,
+                    dirs_restored = result.Directories,
+                    bytes_restored = result.Bytes,
+                    files_verified = result.Verified,
+                    errors = result.Failed.Count,
+                    failed = result.Failed,
+                    duration_seconds = Math.Round(clock.Elapsed.TotalSeconds, 3),
+                }));
+            }
+            else
+            {
+                context.Info($"restored {result.Files} files, {result.Directories} directories, {Format.Bytes(result.Bytes)} from snapshot {snap.ShortId} in {Format.Duration(clock.Elapsed)}{(options.Verify ? $"; verified {result.Verified} files" : "")}");
+            }
+            if (result.Failed.Count > 0)
+            {
+                context.Error($"{result.Failed.Count} files could not be restored intact (not written): {string.Join(", ", result.Failed.Take(10))}{(result.Failed.Count > 10 ? ", …" : "")}");
+                return ExitCodes.Error;
+            }
+            return ExitCodes.Success;
+        }));
+        return command;
+    }
+
+    private sealed class RestoreProgress(ProgressCounter counter, CliContext context) : IRestoreObserver
+    {
+        public void BytesWritten(long bytes) => counter.AddBytes(bytes);
+
+        public void Error(string path, Exception error)
+        {
+            context.Error($"error: {path}: {error.Message}");
+            if (context.Verbose) Console.Error.WriteLine(error);
+        }
+    }
+}

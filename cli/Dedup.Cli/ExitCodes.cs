@@ -1,0 +1,10 @@
+namespace Dedup.Cli;
+
+public static class ExitCodes
+{
+    public const int Success = 0;
+    public const int Error = 1;
+    public const int Usage = 2;
+    /// <summary>The snapshot was saved, but some files could not be read and are missing from it.</summary>
+    public const int PartialBackup = 3;
+}
