@@ -11,11 +11,13 @@ public sealed class LiteCatalog : ICatalog
     private const int SchemaVersion = 1;
 
     private readonly LiteDatabase _db;
+    private readonly Stream[] _streams;
     private readonly ILiteCollection<BsonDocument> _snapshots, _trees, _blocks, _packs, _meta;
 
-    private LiteCatalog(LiteDatabase db)
+    private LiteCatalog(LiteDatabase db, params Stream[] streams)
     {
         _db = db;
+        _streams = streams;
         _snapshots = db.GetCollection("snapshots");
         _trees = db.GetCollection("trees");
         _blocks = db.GetCollection("blocks");
@@ -32,7 +34,7 @@ public sealed class LiteCatalog : ICatalog
         {
             data = new DurableFileStream(path, create ? FileMode.CreateNew : FileMode.Open);
             log = new DurableFileStream(path + "-log", FileMode.OpenOrCreate);
-            var catalog = new LiteCatalog(new LiteDatabase(data, new BsonMapper(), log));
+            var catalog = new LiteCatalog(new LiteDatabase(data, new BsonMapper(), log), data, log);
             catalog.CheckSchema(create);
             return catalog;
         }
@@ -120,5 +122,10 @@ public sealed class LiteCatalog : ICatalog
         }
     }
 
-    public void Dispose() => _db.Dispose();
+    public void Dispose()
+    {
+        // LiteDB leaves streams it was given open; they hold the file locks.
+        _db.Dispose();
+        foreach (var stream in _streams) stream.Dispose();
+    }
 }

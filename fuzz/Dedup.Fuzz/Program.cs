@@ -1,0 +1,22 @@
+using Dedup.Fuzz;
+using SharpFuzz;
+
+// dotnet Dedup.Fuzz.dll TARGET               run under afl-fuzz (see docs/fuzzing.md)
+// dotnet Dedup.Fuzz.dll replay TARGET DIR    run every file of DIR through TARGET once
+if (args.Length == 3 && args[0] == "replay" && FuzzTargets.All.ContainsKey(args[1]))
+{
+    Console.WriteLine($"{FuzzTargets.Replay(args[1], args[2])} inputs ran cleanly");
+    return 0;
+}
+if (args.Length == 1 && FuzzTargets.All.TryGetValue(args[0], out var target))
+{
+    Fuzzer.OutOfProcess.Run(stream =>
+    {
+        using var memory = new MemoryStream();
+        stream.CopyTo(memory);
+        target(memory.ToArray());
+    });
+    return 0;
+}
+Console.Error.WriteLine($"usage: Dedup.Fuzz ({string.Join('|', FuzzTargets.All.Keys)}) | replay TARGET DIR");
+return 2;

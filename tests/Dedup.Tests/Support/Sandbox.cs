@@ -1,0 +1,27 @@
+namespace Dedup.Tests.Support;
+
+/// <summary>A temp directory per test, removed afterwards.</summary>
+public sealed class Sandbox : IDisposable
+{
+    public Sandbox()
+    {
+        Root = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "dedup-tests", Guid.NewGuid().ToString("N")[..12]);
+        Directory.CreateDirectory(Root);
+    }
+
+    public string Root { get; }
+
+    public string Path(params string[] parts) => System.IO.Path.Combine([Root, .. parts]);
+
+    public void Dispose()
+    {
+        try
+        {
+            foreach (var dir in Directory.EnumerateDirectories(Root, "*", SearchOption.AllDirectories))
+                if (new FileInfo(dir).LinkTarget is null) File.SetUnixFileMode(dir, (UnixFileMode)0x1ED);
+            Directory.Delete(Root, recursive: true);
+        }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+    }
+}

@@ -1,0 +1,38 @@
+using Dedup.Backup;
+using Dedup.Catalog.LiteDb;
+using Dedup.Chunking;
+using Dedup.Repository;
+using Dedup.Restore;
+using Dedup.Snapshots;
+
+namespace Dedup.Tests.Support;
+
+/// <summary>A real on-disk repository with small chunks and packs, so small test data still spans many blocks and packs.</summary>
+public static class TestRepository
+{
+    public static readonly ChunkerParameters SmallChunks = new(1024, 4096, 16384);
+    public static readonly CatalogFactory Catalogs = (path, create) => LiteCatalog.Open(path, create);
+
+    public static string Create(Sandbox sandbox, string name = "repo")
+    {
+        string path = sandbox.Path(name);
+        Repository.Repository.Init(path, Catalogs, SmallChunks, packSize: 256 * 1024);
+        return path;
+    }
+
+    public static Repository.Repository Open(string path) => Repository.Repository.Open(path, Catalogs, "test", TimeSpan.FromSeconds(10), forWriting: true);
+
+    public static Snapshot Backup(string repo, IReadOnlyList<string> paths, SnapshotKind? kind = null)
+    {
+        using var repository = Open(repo);
+        var request = new BackupRequest { Paths = paths, Kind = kind };
+        return BackupRunner.RunAsync(repository, request, NullBackupObserver.Instance, TimeProvider.System, CancellationToken.None).GetAwaiter().GetResult().Snapshot;
+    }
+
+    public static RestoreResult Restore(string repo, Snapshot snapshot, string target, params string[] include)
+    {
+        using var repository = Open(repo);
+        var restorer = new Restorer(repository, new TreeReader(repository.Catalog), NullRestoreObserver.Instance);
+        return restorer.Restore(snapshot, include, target, new RestoreOptions { Verify = true });
+    }
+}
