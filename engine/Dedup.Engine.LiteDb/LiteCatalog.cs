@@ -58,8 +58,18 @@ public sealed class LiteCatalog : ICatalog
             throw new CorruptDataException("catalog schema is missing or of an unknown version");
     }
 
-    public IReadOnlyList<Snapshot> Snapshots() =>
-        _snapshots.FindAll().Select(SnapshotDocument.FromBson).OrderBy(s => s.Time).ThenBy(s => s.Id, StringComparer.Ordinal).ToList();
+    public IReadOnlyList<Snapshot> Snapshots() => Guard(() =>
+        _snapshots.FindAll().Select(SnapshotDocument.FromBson).OrderBy(s => s.Time).ThenBy(s => s.Id, StringComparer.Ordinal).ToList());
+
+    /// <summary>A damaged file surfaces from LiteDB as whatever its page decoder trips on; report it as what it is.</summary>
+    private static T Guard<T>(Func<T> read)
+    {
+        try { return read(); }
+        catch (Exception e) when (e is not CorruptDataException and not IOException and not OutOfMemoryException)
+        {
+            throw new CorruptDataException($"catalog is damaged ({e.Message})", e);
+        }
+    }
 
     public void CommitSnapshot(Snapshot snapshot, IReadOnlyDictionary<BlockId, byte[]> newTrees)
     {
@@ -78,9 +88,9 @@ public sealed class LiteCatalog : ICatalog
         }
     }
 
-    public bool HasTree(BlockId id) => _trees.Exists(Query.EQ("_id", id.ToArray()));
+    public bool HasTree(BlockId id) => Guard(() => _trees.Exists(Query.EQ("_id", id.ToArray())));
 
-    public byte[]? LoadTree(BlockId id) => _trees.FindById(id.ToArray())?["data"].AsBinary;
+    public byte[]? LoadTree(BlockId id) => Guard(() => _trees.FindById(id.ToArray())?["data"].AsBinary);
 
     public void AddPack(BlockId pack, long length, IReadOnlyList<PackEntry> entries)
     {
@@ -110,17 +120,12 @@ public sealed class LiteCatalog : ICatalog
         }
     }
 
-    public IReadOnlyList<(BlockId Pack, long Length)> Packs() =>
-        _packs.FindAll().Select(d => (BlockId.Read(d["_id"].AsBinary), d["length"].AsInt64)).ToList();
+    public IReadOnlyList<(BlockId Pack, long Length)> Packs() => Guard(() =>
+        _packs.FindAll().Select(d => (BlockId.Read(d["_id"].AsBinary), d["length"].AsInt64)).ToList());
 
-    public IEnumerable<KeyValuePair<BlockId, BlockLocation>> Blocks()
-    {
-        foreach (var d in _blocks.FindAll())
-        {
-            yield return new(BlockId.Read(d["_id"].AsBinary), new BlockLocation(
-                BlockId.Read(d["pack"].AsBinary), d["offset"].AsInt64, d["stored"].AsInt32, d["raw"].AsInt32, (Codec)d["codec"].AsInt32));
-        }
-    }
+    public IEnumerable<KeyValuePair<BlockId, BlockLocation>> Blocks() => Guard(() =>
+        _blocks.FindAll().Select(d => new KeyValuePair<BlockId, BlockLocation>(BlockId.Read(d["_id"].AsBinary), new BlockLocation(
+            BlockId.Read(d["pack"].AsBinary), d["offset"].AsInt64, d["stored"].AsInt32, d["raw"].AsInt32, (Codec)d["codec"].AsInt32))).ToList());
 
     public void Dispose()
     {

@@ -10,7 +10,7 @@ public static class BackupCommand
 {
     public static Command Create()
     {
-        var paths = new Argument<string[]>("PATH") { Description = "files or directories to back up (stored as absolute paths)", Arity = ArgumentArity.ZeroOrMore };
+        var paths = new Argument<string[]>("PATH") { Description = "files or directories to back up (stored as absolute paths)", Arity = ArgumentArity.ZeroOrMore }.RejectUnknownOptions();
         var kind = new Option<string?>("--kind") { Description = "full | incremental | differential (default: incremental when an earlier snapshot of the same paths exists, else full)" };
         kind.AcceptOnlyFromAmong("full", "incremental", "differential");
         var tags = new Option<string[]>("--tag") { Description = "add a tag to the snapshot (repeatable)", AllowMultipleArgumentsPerToken = false };

@@ -10,7 +10,7 @@ public static class RestoreCommand
     public static Command Create()
     {
         var snapshot = new Argument<string>("SNAPSHOT") { Description = "snapshot id, prefix, or 'latest'" };
-        var paths = new Argument<string[]>("PATH") { Description = "restore only these paths (files or directories); default: everything", Arity = ArgumentArity.ZeroOrMore };
+        var paths = new Argument<string[]>("PATH") { Description = "restore only these paths (files or directories); default: everything", Arity = ArgumentArity.ZeroOrMore }.RejectUnknownOptions();
         var target = new Option<string>("--target", "-t") { Description = "directory to restore into; stored /a/b lands at DIR/a/b", Required = true };
         var overwrite = new Option<bool>("--overwrite") { Description = "replace files that already exist in the target" };
         var verify = new Option<bool>("--verify") { Description = "re-read and re-hash every restored file" };

@@ -1,0 +1,18 @@
+using System.CommandLine;
+
+namespace Dedup.Cli;
+
+public static class Validation
+{
+    /// <summary>An unknown "--flag" would otherwise be taken as a PATH argument; make it the usage error it is.</summary>
+    public static Argument<string[]> RejectUnknownOptions(this Argument<string[]> argument)
+    {
+        argument.Validators.Add(result =>
+        {
+            foreach (var token in result.Tokens)
+                if (token.Value.StartsWith('-') && token.Value.Length > 1 && !Path.Exists(token.Value))
+                    result.AddError($"unknown option '{token.Value}'");
+        });
+        return argument;
+    }
+}

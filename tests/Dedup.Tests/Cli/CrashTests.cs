@@ -1,0 +1,59 @@
+using System.Text.Json;
+using Dedup.Tests.Support;
+
+namespace Dedup.Tests.Cli;
+
+/// <summary>kill -9 at random moments of a backup: the repository must stay checkable and every earlier snapshot intact.</summary>
+public class CrashTests
+{
+    [Fact]
+    public void A_backup_killed_at_random_moments_leaves_a_consistent_repository()
+    {
+        using var sandbox = new Sandbox();
+        string source = sandbox.Path("data");
+        Directory.CreateDirectory(source);
+        var cli = new DedupCli(sandbox.Path("repo"));
+        Assert.Equal(0, cli.Run("init").ExitCode);
+        File.WriteAllText(Path.Combine(source, "first.txt"), "the first snapshot");
+        Assert.Equal(0, cli.Run("backup", source).ExitCode);
+        string firstCopy = sandbox.Path("first-copy");
+        Directory.CreateDirectory(firstCopy);
+        File.Copy(Path.Combine(source, "first.txt"), Path.Combine(firstCopy, "first.txt"));
+
+        // ~60 MB of incompressible data: several 16 MiB packs, so kills land before, during and between packs.
+        var rng = new Random(99);
+        for (int i = 0; i < 6; i++)
+        {
+            var bytes = new byte[10_000_000];
+            rng.NextBytes(bytes);
+            File.WriteAllBytes(Path.Combine(source, $"big-{i}.bin"), bytes);
+        }
+
+        var delays = new[] { 150, 400, 700, 1000, 1400, 2000 };
+        foreach (var delay in delays)
+        {
+            using (var process = cli.Start(null, "backup", source))
+            {
+                process.StandardInput.Close();
+                Thread.Sleep(delay + rng.Next(100));
+                if (!process.HasExited) process.Kill(entireProcessTree: true);
+                process.WaitForExit();
+            }
+            var check = cli.Run("check", "--read-data");
+            Assert.True(check.ExitCode == 0, $"after a kill at {delay} ms: {check}");
+            var snapshots = JsonDocument.Parse(cli.Run("snapshots", "--json").Stdout).RootElement;
+            string target = sandbox.Path($"restore-{delay}");
+            var restore = cli.Run("restore", snapshots[0].GetProperty("id").GetString()!, "--target", target, "--verify");
+            Assert.True(restore.ExitCode == 0, restore.ToString());
+            Assert.Equal("the first snapshot", File.ReadAllText(target + source + "/first.txt"));
+        }
+
+        // A complete run afterwards reuses the packs the killed runs finished.
+        var final = cli.Run("backup", source, "--json");
+        Assert.True(final.ExitCode == 0, final.ToString());
+        var summary = JsonDocument.Parse(final.Stdout.Trim().Split('\n')[^1]).RootElement;
+        Assert.True(summary.GetProperty("bytes_added").GetInt64() < 60_000_000, "the completed packs of killed runs were not reused");
+        Assert.Empty(Directory.EnumerateFiles(sandbox.Path("repo", "tmp")));
+        Assert.Equal(0, cli.Run("check", "--read-data").ExitCode);
+    }
+}

@@ -1,0 +1,45 @@
+using System.Diagnostics;
+
+namespace Dedup.Tests.Support;
+
+/// <summary>Runs the built <c>dedup</c> as a separate process, as a user would.</summary>
+public sealed class DedupCli(string repository)
+{
+    public static string Dll => Path.Combine(AppContext.BaseDirectory, "dedup.dll");
+
+    public sealed record Result(int ExitCode, string Stdout, string Stderr)
+    {
+        public string[] StderrLines => Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        public override string ToString() => $"exit {ExitCode}\nstdout: {Stdout}\nstderr: {Stderr}";
+    }
+
+    public Result Run(params string[] args) => RunWith(null, null, args);
+
+    public Result RunWith(byte[]? stdin, string[]? prefix, params string[] args)
+    {
+        using var process = Start(prefix, args);
+        if (stdin is not null) process.StandardInput.BaseStream.Write(stdin);
+        process.StandardInput.Close();
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(TimeSpan.FromMinutes(3))) { process.Kill(true); throw new TimeoutException("dedup did not finish"); }
+        return new Result(process.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    /// <summary>Starts dedup without waiting (for kill tests). <paramref name="prefix"/> runs it through another program (e.g. setpriv).</summary>
+    public Process Start(string[]? prefix, params string[] args)
+    {
+        var all = (prefix ?? []).Concat(["dotnet", Dll]).Concat(args).ToList();
+        var info = new ProcessStartInfo(all[0])
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in all.Skip(1)) info.ArgumentList.Add(arg);
+        info.Environment["DEDUP_REPO"] = repository;
+        info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        return Process.Start(info)!;
+    }
+}
