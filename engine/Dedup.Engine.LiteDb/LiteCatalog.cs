@@ -55,7 +55,7 @@ public sealed class LiteCatalog : ICatalog
         }
         var doc = _meta.FindById("schema");
         if (doc is null || doc["version"].AsInt32 != SchemaVersion)
-            throw new CorruptDataException("catalog schema is missing or of an unknown version");
+            throw new CorruptDataException("catalog is damaged (its schema record is missing) or of an unknown version");
     }
 
     public IReadOnlyList<Snapshot> Snapshots() => Guard(() =>
