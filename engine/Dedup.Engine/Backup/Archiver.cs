@@ -215,7 +215,7 @@ public sealed class Archiver
         if (chunk.IsEmpty) return (default, null, 0);
         var id = BlockId.Hash(chunk);
         if (_saver.Contains(id)) return (id, null, chunk.Length);
-        var copy = ArrayPool<byte>.Shared.Rent(chunk.Length);
+        var copy = Repository.PackAssembler.BlockBuffers.Rent(chunk.Length);
         chunk.CopyTo(copy);
         return (id, copy, chunk.Length);
     }

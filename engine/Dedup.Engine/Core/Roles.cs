@@ -7,7 +7,7 @@ public interface IBlockSaver
     bool Contains(BlockId id);
 
     /// <summary>Queues the first <paramref name="length"/> bytes of <paramref name="buffer"/> for packing unless the block is known;
-    /// false for a duplicate. Takes ownership of the buffer, which must come from ArrayPool&lt;byte&gt;.Shared.</summary>
+    /// false for a duplicate. Takes ownership of the buffer (see the implementation for which pool it must come from).</summary>
     ValueTask<bool> SaveAsync(BlockId id, byte[] buffer, int length, CancellationToken cancellationToken);
 }
 
@@ -16,6 +16,10 @@ public interface IBlockLoader
 {
     /// <summary>Loads, decompresses and re-hashes a block. Throws <see cref="CorruptDataException"/> on any mismatch.</summary>
     byte[] LoadBlock(BlockId id);
+
+    /// <summary>Like <see cref="LoadBlock"/>, into <paramref name="buffer"/> (replaced by a larger one when too small);
+    /// returns the block's length. Restore reuses one buffer per thread instead of allocating per block.</summary>
+    int LoadBlock(BlockId id, ref byte[] buffer);
 
     bool TryLocate(BlockId id, out BlockLocation location);
 }

@@ -6,7 +6,7 @@ namespace Dedup.Packs;
 /// <summary>Compresses a block with zstd, or keeps it raw when compression saves too little to pay for decompressing it.</summary>
 public static class BlockCodec
 {
-    public const int Level = 1;
+    public const int Level = 3;
 
     /// <summary>A block must shrink by at least 1/16 to be stored compressed.</summary>
     private const int MinimumSavingShift = 4;

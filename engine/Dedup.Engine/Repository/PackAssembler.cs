@@ -7,27 +7,31 @@ using Dedup.Packs;
 namespace Dedup.Repository;
 
 /// <summary>
-/// Compresses new blocks on worker threads and packs them. A pack is sealed when it reaches the target size:
-/// re-parsed (we check what we write), named by its hash, made durable, and only then indexed, so the
-/// catalog never points at bytes that are not on disk.
+/// Compresses new blocks on worker threads and streams them into a pack file in tmp/. A pack is sealed when it
+/// reaches the target size: trailer written, fsynced, its trailer re-read from disk and checked against what
+/// was written, renamed to its hash, and only then indexed, so the catalog never points at bytes not on disk.
 /// </summary>
 public sealed class PackAssembler : IBlockSaver, IAsyncDisposable
 {
+    /// <summary>Buffers for blocks on their way to a worker: a private pool, so at most a few stay cached
+    /// (the shared pool keeps dozens of MiB-sized arrays per core).</summary>
+    public static readonly ArrayPool<byte> BlockBuffers = ArrayPool<byte>.Create(PackFormat.MaxBlockSize, 4);
+
     private readonly Repository _repository;
     private readonly Channel<(BlockId Id, byte[] Buffer, int Length)> _queue;
     private readonly ConcurrentDictionary<BlockId, byte> _pending = new();
     private readonly Task[] _workers;
-    private readonly object _builderLock = new();
-    private readonly object _sealLock = new();
+    private readonly object _packLock = new();
     private readonly int _packSize;
-    private PackBuilder _builder;
+    private OpenPack? _pack;
     private long _bytesAdded, _packsWritten;
+
+    private sealed record OpenPack(PackWriter Writer, FileStream File, string Path);
 
     internal PackAssembler(Repository repository, int workers)
     {
         _repository = repository;
         _packSize = repository.Config.PackSize;
-        _builder = NewBuilder();
         _queue = Channel.CreateBounded<(BlockId, byte[], int)>(new BoundedChannelOptions(workers * 2) { SingleWriter = true });
         _workers = Enumerable.Range(0, workers).Select(_ => Task.Run(WorkAsync)).ToArray();
     }
@@ -38,12 +42,12 @@ public sealed class PackAssembler : IBlockSaver, IAsyncDisposable
 
     public bool Contains(BlockId id) => _repository.TryLocate(id, out _) || _pending.ContainsKey(id);
 
-    /// <summary>Takes ownership of <paramref name="buffer"/> (rented from <see cref="ArrayPool{T}.Shared"/>) and returns it to the pool.</summary>
+    /// <summary>Takes ownership of <paramref name="buffer"/>, which must come from <see cref="BlockBuffers"/>.</summary>
     public async ValueTask<bool> SaveAsync(BlockId id, byte[] buffer, int length, CancellationToken cancellationToken)
     {
         if (_repository.TryLocate(id, out _) || !_pending.TryAdd(id, 0))
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            BlockBuffers.Return(buffer);
             return false;
         }
         await _queue.Writer.WriteAsync((id, buffer, length), cancellationToken);
@@ -57,33 +61,46 @@ public sealed class PackAssembler : IBlockSaver, IAsyncDisposable
         {
             if (encoded.Length < length) encoded = new byte[Math.Max(length, 1024 * 1024)];
             var (codec, storedLength) = BlockCodec.Encode(buffer.AsSpan(0, length), encoded);
-            ArrayPool<byte>.Shared.Return(buffer);
-            PackBuilder? full = null;
-            lock (_builderLock)
+            BlockBuffers.Return(buffer);
+            OpenPack? full = null;
+            lock (_packLock)
             {
-                _builder.Add(id, codec, encoded.AsSpan(0, storedLength), length);
-                if (_builder.Length >= _packSize)
+                _pack ??= OpenNew();
+                _pack.Writer.Add(id, codec, encoded.AsSpan(0, storedLength), length);
+                if (_pack.Writer.Length >= _packSize)
                 {
-                    full = _builder;
-                    _builder = NewBuilder();
+                    full = _pack;
+                    _pack = null;
                 }
             }
             if (full is not null) Seal(full);
         }
     }
 
-    private PackBuilder NewBuilder() => new(_packSize + _packSize / 4);
-
-    private void Seal(PackBuilder builder)
+    private OpenPack OpenNew()
     {
-        var bytes = builder.Finish().Span;
-        var entries = PackReader.Parse(bytes);
-        if (entries.Count != builder.Count) throw new InvalidOperationException("a pack did not re-parse to what was written");
-        var id = BlockId.Hash(bytes);
-        _repository.Packs.Put(id, bytes);
-        lock (_sealLock) _repository.IndexPack(id, bytes.Length, entries);
+        var file = _repository.Packs.CreateTemp(out string path);
+        return new OpenPack(new PackWriter(file), file, path);
+    }
+
+    private void Seal(OpenPack pack)
+    {
+        BlockId id;
+        long length;
+        using (pack.Writer)
+        using (pack.File)
+        {
+            id = pack.Writer.Finish();
+            pack.File.Flush(flushToDisk: true);
+            length = pack.File.Length;
+        }
+        // Check what we wrote: the trailer on disk must list exactly the blocks we put in.
+        var entries = PackReader.ReadEntries(pack.Path);
+        if (!entries.SequenceEqual(pack.Writer.Entries)) throw new IOException($"pack {pack.Path} did not read back as written");
+        _repository.Packs.Commit(id, pack.Path);
+        lock (_packLock) _repository.IndexPack(id, length, entries);
         foreach (var entry in entries) _pending.TryRemove(entry.Block, out _);
-        Interlocked.Add(ref _bytesAdded, bytes.Length);
+        Interlocked.Add(ref _bytesAdded, length);
         Interlocked.Increment(ref _packsWritten);
     }
 
@@ -92,10 +109,10 @@ public sealed class PackAssembler : IBlockSaver, IAsyncDisposable
     {
         _queue.Writer.TryComplete();
         await Task.WhenAll(_workers);
-        if (_builder.Count > 0)
+        if (_pack is { } last)
         {
-            Seal(_builder);
-            _builder = NewBuilder();
+            _pack = null;
+            Seal(last);
         }
     }
 
@@ -103,6 +120,12 @@ public sealed class PackAssembler : IBlockSaver, IAsyncDisposable
     {
         _queue.Writer.TryComplete();
         try { await Task.WhenAll(_workers); }
-        catch (Exception) { /* already reported by FlushAsync; unsealed blocks are simply not indexed */ }
+        catch (Exception) { /* reported by FlushAsync; blocks not sealed are simply not indexed */ }
+        if (_pack is { } open)
+        {
+            // A backup that failed midway: its unfinished pack is garbage in tmp/ for the next writer to delete.
+            open.Writer.Dispose();
+            open.File.Dispose();
+        }
     }
 }

@@ -121,13 +121,22 @@ public sealed class Repository : IBlockLoader, IDisposable
 
     public byte[] LoadBlock(BlockId id)
     {
+        byte[] buffer = [];
+        int length = LoadBlock(id, ref buffer);
+        return buffer.Length == length ? buffer : buffer[..length];
+    }
+
+    public int LoadBlock(BlockId id, ref byte[] buffer)
+    {
         if (!_index.TryGetValue(id, out var location))
             throw new CorruptDataException($"block {id.ToShortString()} is not in the index");
+        if (buffer.Length < location.RawLength) buffer = new byte[location.RawLength];
         byte[] stored = ArrayPool<byte>.Shared.Rent(location.StoredLength);
         try
         {
             Packs.ReadRange(location.Pack, location.Offset, stored.AsSpan(0, location.StoredLength));
-            return VerifyBlock(stored.AsSpan(0, location.StoredLength), id, location.RawLength, location.Codec, location.Pack);
+            VerifyBlock(stored.AsSpan(0, location.StoredLength), id, location.Codec, location.Pack, buffer.AsSpan(0, location.RawLength));
+            return location.RawLength;
         }
         finally { ArrayPool<byte>.Shared.Return(stored); }
     }
@@ -136,11 +145,17 @@ public sealed class Repository : IBlockLoader, IDisposable
     public static byte[] VerifyBlock(ReadOnlySpan<byte> stored, BlockId id, int rawLength, Codec codec, BlockId pack)
     {
         var raw = new byte[rawLength];
-        try { BlockCodec.Decode(codec, stored, raw); }
-        catch (CorruptDataException e) { throw new CorruptDataException($"block {id.ToShortString()} in pack {pack.ToShortString()} is damaged ({e.Message})", e); }
-        if (BlockId.Hash(raw) != id)
-            throw new CorruptDataException($"block {id.ToShortString()} in pack {pack.ToShortString()} is damaged (content hash mismatch)");
+        VerifyBlock(stored, id, codec, pack, raw);
         return raw;
+    }
+
+    /// <summary>Decodes into <paramref name="destination"/> (exactly the raw length) and checks the hash.</summary>
+    public static void VerifyBlock(ReadOnlySpan<byte> stored, BlockId id, Codec codec, BlockId pack, Span<byte> destination)
+    {
+        try { BlockCodec.Decode(codec, stored, destination); }
+        catch (CorruptDataException e) { throw new CorruptDataException($"block {id.ToShortString()} in pack {pack.ToShortString()} is damaged ({e.Message})", e); }
+        if (BlockId.Hash(destination) != id)
+            throw new CorruptDataException($"block {id.ToShortString()} in pack {pack.ToShortString()} is damaged (content hash mismatch)");
     }
 
     public void Dispose()

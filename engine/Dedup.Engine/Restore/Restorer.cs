@@ -13,6 +13,9 @@ public sealed class Restorer(IBlockLoader loader, TreeReader trees, IRestoreObse
 {
     private enum Kind { Directory, File, Symlink }
 
+    // One block buffer per restoring thread: allocating one per block would fill the large object heap.
+    [ThreadStatic] private static byte[]? t_buffer;
+
     private sealed record Item(string StoredPath, string TargetPath, TreeNode? Node, Kind Kind);
 
     public RestoreResult Restore(Snapshot snapshot, IReadOnlyList<string> include, string target, RestoreOptions options)
@@ -133,12 +136,14 @@ public sealed class Restorer(IBlockLoader loader, TreeReader trees, IRestoreObse
             using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1))
             {
                 if (node.Size > 0) stream.SetLength(node.Size);
+                var buffer = t_buffer ?? [];
                 foreach (var id in node.Content)
                 {
-                    var block = loader.LoadBlock(id);
-                    stream.Write(block);
-                    observer.BytesWritten(block.Length);
+                    int length = loader.LoadBlock(id, ref buffer);
+                    stream.Write(buffer, 0, length);
+                    observer.BytesWritten(length);
                 }
+                t_buffer = buffer;
                 if (stream.Position != node.Size) throw new CorruptDataException($"{file.StoredPath}: blocks add up to {stream.Position} bytes, the catalog says {node.Size}");
             }
             if (options.Verify) VerifyFile(temp, node, file.StoredPath);
@@ -160,9 +165,9 @@ public sealed class Restorer(IBlockLoader loader, TreeReader trees, IRestoreObse
         foreach (var id in node.Content)
         {
             if (!loader.TryLocate(id, out var location)) throw new CorruptDataException($"block {id.ToShortString()} is not in the index");
-            var buffer = new byte[location.RawLength];
-            stream.ReadExactly(buffer);
-            if (BlockId.Hash(buffer) != id) throw new CorruptDataException($"{storedPath}: restored content does not match the snapshot");
+            var buffer = t_buffer is { } b && b.Length >= location.RawLength ? b : (t_buffer = new byte[location.RawLength]);
+            stream.ReadExactly(buffer, 0, location.RawLength);
+            if (BlockId.Hash(buffer.AsSpan(0, location.RawLength)) != id) throw new CorruptDataException($"{storedPath}: restored content does not match the snapshot");
         }
         if (stream.Position != stream.Length) throw new CorruptDataException($"{storedPath}: restored file is longer than the snapshot's");
     }

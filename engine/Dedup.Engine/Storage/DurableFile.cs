@@ -17,16 +17,22 @@ public static class DurableFile
                 stream.Write(content);
                 stream.Flush(flushToDisk: true);
             }
-            string directory = Path.GetDirectoryName(path)!;
-            Directory.CreateDirectory(directory);
-            File.Move(temp, path, overwrite: true);
-            Posix.FsyncDirectory(directory);
+            Publish(temp, path);
         }
         catch
         {
             TryDelete(temp);
             throw;
         }
+    }
+
+    /// <summary>Renames an already fsynced temp file into place and fsyncs the directory that now holds it.</summary>
+    public static void Publish(string tempPath, string path)
+    {
+        string directory = Path.GetDirectoryName(path)!;
+        Directory.CreateDirectory(directory);
+        File.Move(tempPath, path, overwrite: true);
+        Posix.FsyncDirectory(directory);
     }
 
     private static void TryDelete(string path)

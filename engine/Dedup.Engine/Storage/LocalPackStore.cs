@@ -19,6 +19,15 @@ public sealed class LocalPackStore(string packDirectory, string tempDirectory) :
 
     public void Put(BlockId id, ReadOnlySpan<byte> pack) => DurableFile.Write(PathOf(id), pack, tempDirectory);
 
+    public FileStream CreateTemp(out string path)
+    {
+        Directory.CreateDirectory(tempDirectory);
+        path = Path.Combine(tempDirectory, $"pack.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        return new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 64 * 1024);
+    }
+
+    public void Commit(BlockId id, string tempPath) => DurableFile.Publish(tempPath, PathOf(id));
+
     public void ReadRange(BlockId id, long offset, Span<byte> buffer)
     {
         var handle = _handles.GetOrAdd(id, static (key, self) => self.Open(key), this);

@@ -7,7 +7,8 @@ public class PackTests
 {
     private static (byte[] Pack, List<(BlockId Id, byte[] Raw)> Blocks) BuildPack(int count)
     {
-        var builder = new PackBuilder(1024);
+        using var stream = new MemoryStream();
+        using var writer = new PackWriter(stream);
         var blocks = new List<(BlockId, byte[])>();
         var rng = new Random(1);
         for (int i = 0; i < count; i++)
@@ -17,10 +18,13 @@ public class PackTests
             var encoded = new byte[raw.Length];
             var (codec, length) = BlockCodec.Encode(raw, encoded);
             var id = BlockId.Hash(raw);
-            builder.Add(id, codec, encoded.AsSpan(0, length), raw.Length);
+            writer.Add(id, codec, encoded.AsSpan(0, length), raw.Length);
             blocks.Add((id, raw));
         }
-        return (builder.Finish().ToArray(), blocks);
+        var packId = writer.Finish();
+        var pack = stream.ToArray();
+        Assert.Equal(BlockId.Hash(pack), packId);
+        return (pack, blocks);
     }
 
     [Fact]
