@@ -11,6 +11,11 @@ public static class BlockCodec
     /// <summary>A block must shrink by at least 1/16 to be stored compressed.</summary>
     private const int MinimumSavingShift = 4;
 
+    /// <summary>Blocks larger than this are first probed: their first <see cref="ProbeSize"/> bytes are compressed
+    /// at the fastest level, and a probe that does not shrink means the block is stored raw without a full attempt
+    /// (media, archives and already-compressed files cost a fraction of a full compression).</summary>
+    private const int ProbeSize = 16 * 1024;
+
     public static bool UsesNativeZstd => LibZstd.IsAvailable;
 
     /// <summary>Encodes <paramref name="raw"/> into <paramref name="destination"/> (which must hold raw.Length bytes)
@@ -18,7 +23,7 @@ public static class BlockCodec
     public static (Codec Codec, int Length) Encode(ReadOnlySpan<byte> raw, Span<byte> destination)
     {
         int budget = raw.Length - (raw.Length >> MinimumSavingShift);
-        if (raw.Length >= 64 && budget > 0)
+        if (raw.Length >= 64 && budget > 0 && (raw.Length <= ProbeSize * 4 || ProbeShrinks(raw[..ProbeSize], destination)))
         {
             int n = Compress(raw, destination[..budget]);
             if (n > 0) return (Codec.Zstd, n);
@@ -27,10 +32,16 @@ public static class BlockCodec
         return (Codec.Raw, raw.Length);
     }
 
-    private static int Compress(ReadOnlySpan<byte> raw, Span<byte> destination)
+    private static bool ProbeShrinks(ReadOnlySpan<byte> probe, Span<byte> scratch)
     {
-        if (LibZstd.IsAvailable) return LibZstd.Compress(raw, destination, Level);
-        using var compressor = new ZstdSharp.Compressor(Level);
+        int budget = probe.Length - (probe.Length >> 5);
+        return Compress(probe, scratch[..budget], level: 1) > 0;
+    }
+
+    private static int Compress(ReadOnlySpan<byte> raw, Span<byte> destination, int level = Level)
+    {
+        if (LibZstd.IsAvailable) return LibZstd.Compress(raw, destination, level);
+        using var compressor = new ZstdSharp.Compressor(level);
         return compressor.TryWrap(raw, destination, out int written) ? written : -1;
     }
 

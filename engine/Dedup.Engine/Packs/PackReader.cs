@@ -47,12 +47,7 @@ public static class PackReader
         for (int i = 0; i < count; i++)
         {
             var span = trailer.Slice(i * PackFormat.EntrySize, PackFormat.EntrySize);
-            var entry = new PackEntry(
-                BlockId.Read(span),
-                (long)BinaryPrimitives.ReadUInt64LittleEndian(span[32..]),
-                (int)Math.Min(BinaryPrimitives.ReadUInt32LittleEndian(span[40..]), int.MaxValue),
-                (int)Math.Min(BinaryPrimitives.ReadUInt32LittleEndian(span[44..]), int.MaxValue),
-                (Codec)span[48]);
+            var entry = PackFormat.ReadEntry(span);
             // Blobs are contiguous and in trailer order: anything else is damage, not a layout we wrote.
             if (entry.Offset != expectedOffset || entry.StoredLength > blobsEnd - entry.Offset)
                 throw new CorruptDataException($"pack entry {i} points outside the blob area");

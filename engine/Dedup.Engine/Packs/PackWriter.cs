@@ -41,9 +41,7 @@ public sealed class PackWriter : IDisposable
     /// <summary>Writes the trailer and footer and returns the pack's id. The caller makes the stream durable.</summary>
     public BlockId Finish()
     {
-        var trailer = new byte[_entries.Count * PackFormat.EntrySize];
-        for (int i = 0; i < _entries.Count; i++)
-            WriteEntry(trailer.AsSpan(i * PackFormat.EntrySize, PackFormat.EntrySize), _entries[i]);
+        var trailer = PackFormat.EncodeEntries(_entries);
         Write(trailer);
 
         Span<byte> footer = stackalloc byte[PackFormat.FooterSize];
@@ -60,18 +58,6 @@ public sealed class PackWriter : IDisposable
         _stream.Write(bytes);
         _hash.AppendData(bytes);
         _length += bytes.Length;
-    }
-
-    private static void WriteEntry(Span<byte> span, PackEntry entry)
-    {
-        entry.Block.WriteTo(span);
-        BinaryPrimitives.WriteUInt64LittleEndian(span[32..], (ulong)entry.Offset);
-        BinaryPrimitives.WriteUInt32LittleEndian(span[40..], (uint)entry.StoredLength);
-        BinaryPrimitives.WriteUInt32LittleEndian(span[44..], (uint)entry.RawLength);
-        span[48] = (byte)entry.Codec;
-        span[49] = 0; // blob type: 0 = data block; trees live in the catalog
-        span[50] = 0;
-        span[51] = 0;
     }
 
     public void Dispose() => _hash.Dispose();

@@ -22,6 +22,7 @@ public sealed class PackAssembler : IBlockSaver, IAsyncDisposable
     private readonly ConcurrentDictionary<BlockId, byte> _pending = new();
     private readonly Task[] _workers;
     private readonly object _packLock = new();
+    private readonly object _indexLock = new();
     private readonly int _packSize;
     private OpenPack? _pack;
     private long _bytesAdded, _packsWritten;
@@ -32,7 +33,7 @@ public sealed class PackAssembler : IBlockSaver, IAsyncDisposable
     {
         _repository = repository;
         _packSize = repository.Config.PackSize;
-        _queue = Channel.CreateBounded<(BlockId, byte[], int)>(new BoundedChannelOptions(workers * 2) { SingleWriter = true });
+        _queue = Channel.CreateBounded<(BlockId, byte[], int)>(new BoundedChannelOptions(workers) { SingleWriter = true });
         _workers = Enumerable.Range(0, workers).Select(_ => Task.Run(WorkAsync)).ToArray();
     }
 
@@ -98,7 +99,8 @@ public sealed class PackAssembler : IBlockSaver, IAsyncDisposable
         var entries = PackReader.ReadEntries(pack.Path);
         if (!entries.SequenceEqual(pack.Writer.Entries)) throw new IOException($"pack {pack.Path} did not read back as written");
         _repository.Packs.Commit(id, pack.Path);
-        lock (_packLock) _repository.IndexPack(id, length, entries);
+        // Its own lock: indexing takes a while, and the other workers keep filling the next pack meanwhile.
+        lock (_indexLock) _repository.IndexPack(id, length, entries);
         foreach (var entry in entries) _pending.TryRemove(entry.Block, out _);
         Interlocked.Add(ref _bytesAdded, length);
         Interlocked.Increment(ref _packsWritten);
