@@ -9,7 +9,7 @@ namespace Dedup.Cli;
 /// exceptions into one line on stderr and an exit code.</summary>
 public sealed class CliContext(ParseResult parse)
 {
-    public static readonly CatalogFactory Catalogs = (path, create) => LiteCatalog.Open(path, create);
+    public static readonly CatalogFactory Catalogs = (path, create, password) => LiteCatalog.Open(path, create, password);
 
     public ParseResult Parse { get; } = parse;
     public bool Json => Parse.GetValue(GlobalOptions.Json);
@@ -47,7 +47,10 @@ public sealed class CliContext(ParseResult parse)
     }
 
     public Repository.Repository Open(string command, bool forWriting = false) =>
-        Repository.Repository.Open(RepositoryPath, Catalogs, command, LockWait, forWriting);
+        Repository.Repository.Open(RepositoryPath, Catalogs, Password, command, LockWait, forWriting);
+
+    /// <summary>The repository password: $DEDUP_PASSWORD, else --password-file, else a prompt without echo on a terminal.</summary>
+    public string Password() => Passwords.Read(Parse.GetValue(GlobalOptions.PasswordFile), "DEDUP_PASSWORD", "enter password for repository: ", confirm: false);
 
     public void Error(string message) => Console.Error.WriteLine($"dedup: {message}");
 

@@ -36,5 +36,11 @@ public static class GlobalOptions
         Arity = ArgumentArity.ZeroOrOne,
     };
 
-    public static IEnumerable<Option> All => [Repo, Json, Verbose, Quiet, Wait];
+    public static readonly Option<string?> PasswordFile = new("--password-file", "-p")
+    {
+        Description = "read the repository password from this file (default: $DEDUP_PASSWORD, else a prompt)",
+        Recursive = true,
+    };
+
+    public static IEnumerable<Option> All => [Repo, PasswordFile, Json, Verbose, Quiet, Wait];
 }

@@ -24,6 +24,7 @@ root.Subcommands.Add(FindCommand.Create());
 root.Subcommands.Add(StatsCommand.Create());
 root.Subcommands.Add(RestoreCommand.Create());
 root.Subcommands.Add(CheckCommand.Create());
+root.Subcommands.Add(KeyCommand.Create());
 
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)

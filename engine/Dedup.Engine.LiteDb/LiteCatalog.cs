@@ -2,6 +2,7 @@ using Dedup.Core;
 using Dedup.Packs;
 using Dedup.Snapshots;
 using LiteDB;
+using LiteDB.Engine;
 
 namespace Dedup.Catalog.LiteDb;
 
@@ -26,7 +27,8 @@ public sealed class LiteCatalog : ICatalog
     }
 
     /// <summary>Opens (or with <paramref name="create"/>, creates) the catalog. A damaged file raises <see cref="CorruptDataException"/>.</summary>
-    public static LiteCatalog Open(string path, bool create = false)
+    /// <param name="password">Encrypts the file with LiteDB's own AES; null leaves it plain.</param>
+    public static LiteCatalog Open(string path, bool create = false, string? password = null)
     {
         if (!create && !File.Exists(path)) throw new CorruptDataException($"catalog {path} is missing");
         DurableFileStream? data = null, log = null;
@@ -34,7 +36,8 @@ public sealed class LiteCatalog : ICatalog
         {
             data = new DurableFileStream(path, create ? FileMode.CreateNew : FileMode.Open);
             log = new DurableFileStream(path + "-log", FileMode.OpenOrCreate);
-            var catalog = new LiteCatalog(new LiteDatabase(data, new BsonMapper(), log), data, log);
+            var engine = new LiteEngine(new EngineSettings { DataStream = data, LogStream = log, Password = password });
+            var catalog = new LiteCatalog(new LiteDatabase(engine, new BsonMapper(), disposeOnClose: true), data, log);
             catalog.CheckSchema(create);
             return catalog;
         }

@@ -16,7 +16,7 @@ public static class DiffCommand
             var snapshots = repository.Catalog.Snapshots();
             var a = SnapshotResolver.Resolve(snapshots, parse.GetValue(first)!);
             var b = SnapshotResolver.Resolve(snapshots, parse.GetValue(second)!);
-            var trees = new TreeReader(repository.Catalog);
+            var trees = new TreeReader(repository.Catalog, repository.Hasher);
             var changes = new List<(char Change, string Path)>();
             Compare(trees, a.Root, b.Root, "/", changes);
             if (context.Json)

@@ -14,7 +14,7 @@ public static class FindCommand
         {
             using var repository = context.Open("find");
             var glob = new Glob(parse.GetValue(pattern)!);
-            var trees = new TreeReader(repository.Catalog);
+            var trees = new TreeReader(repository.Catalog, repository.Hasher);
             var results = new List<object>();
             foreach (var snapshot in repository.Catalog.Snapshots())
             {

@@ -16,7 +16,7 @@ public static class LsCommand
         {
             using var repository = context.Open("ls");
             var snap = SnapshotResolver.Resolve(repository.Catalog.Snapshots(), parse.GetValue(snapshot)!);
-            var trees = new TreeReader(repository.Catalog);
+            var trees = new TreeReader(repository.Catalog, repository.Hasher);
             var entries = Entries(trees, snap, parse.GetValue(path)).ToList();
             if (context.Json)
             {

@@ -24,7 +24,7 @@ public static class RestoreCommand
             var clock = Stopwatch.StartNew();
             var result = await ProgressDisplay.RunAsync(context, "restore", "files", counter =>
             {
-                var trees = new TreeReader(repository.Catalog);
+                var trees = new TreeReader(repository.Catalog, repository.Hasher);
                 counter.SetTotal(include.Length == 0 ? snap.Totals.Bytes : -1);
                 var observer = new RestoreProgress(counter, context);
                 return Task.FromResult(new Restorer(repository, trees, observer).Restore(snap, include, parse.GetValue(target)!, options));

@@ -25,6 +25,7 @@ public sealed class Archiver
     private readonly ChunkerSelector _chunkers;
     private readonly TreeReader _trees;
     private readonly Func<BlockId, bool> _treeStored;
+    private readonly Crypto.ContentHasher _hasher;
     private readonly IBackupObserver _observer;
     private readonly IReadOnlyList<Glob> _excludes;
     private readonly byte[] _buffer;
@@ -32,9 +33,9 @@ public sealed class Archiver
     private readonly List<string> _warnings = [];
     private long _files, _dirs, _bytes, _filesNew, _filesChanged, _filesUnmodified, _bytesRead, _errors;
 
-    public Archiver(IBlockSaver saver, ChunkerSelector chunkers, TreeReader trees, Func<BlockId, bool> treeStored, IBackupObserver observer, IReadOnlyList<string> excludes)
+    public Archiver(IBlockSaver saver, ChunkerSelector chunkers, Crypto.ContentHasher hasher, TreeReader trees, Func<BlockId, bool> treeStored, IBackupObserver observer, IReadOnlyList<string> excludes)
     {
-        (_saver, _chunkers, _trees, _treeStored, _observer) = (saver, chunkers, trees, treeStored, observer);
+        (_saver, _chunkers, _hasher, _trees, _treeStored, _observer) = (saver, chunkers, hasher, trees, treeStored, observer);
         _excludes = excludes.Select(p => new Glob(p)).ToList();
         _buffer = new byte[chunkers.ContentDefined.MaxSize * 2];
     }
@@ -213,7 +214,7 @@ public sealed class Archiver
     {
         var chunk = chunker.Next();
         if (chunk.IsEmpty) return (default, null, 0);
-        var id = BlockId.Hash(chunk);
+        var id = _hasher.Hash(chunk);
         if (_saver.Contains(id)) return (id, null, chunk.Length);
         var copy = Repository.PackAssembler.BlockBuffers.Rent(chunk.Length);
         chunk.CopyTo(copy);
@@ -223,7 +224,7 @@ public sealed class Archiver
     private BlockId StoreTree(IEnumerable<TreeNode> nodes)
     {
         var bytes = TreeCodec.Encode(new Tree(nodes));
-        var id = BlockId.Hash(bytes);
+        var id = _hasher.Hash(bytes);
         if (!_newTrees.ContainsKey(id) && !_treeStored(id)) _newTrees[id] = bytes;
         return id;
     }

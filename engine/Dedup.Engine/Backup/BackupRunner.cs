@@ -19,13 +19,13 @@ public static class BackupRunner
         var reference = request.Stdin is null ? SnapshotResolver.FindReference(snapshots, request.Host, paths, kind) : null;
         if (reference is null) kind = SnapshotKind.Full;
 
-        var trees = new TreeReader(catalog);
+        var trees = new TreeReader(catalog, repository.Hasher);
         BlockId root;
         Archiver archiver;
         long bytesAdded, packs;
         await using (var assembler = repository.CreatePackAssembler(request.Workers))
         {
-            archiver = new Archiver(assembler, repository.CreateChunkerSelector(), trees, catalog.HasTree, observer, request.Excludes);
+            archiver = new Archiver(assembler, repository.CreateChunkerSelector(), repository.Hasher, trees, catalog.HasTree, observer, request.Excludes);
             root = request.Stdin is not null
                 ? await archiver.ArchiveStreamAsync(request.Stdin, request.StdinName, start.ToUnixTimeMilliseconds() * 1_000_000, ct)
                 : await archiver.ArchivePathsAsync(paths, reference?.Root, ct);

@@ -56,7 +56,7 @@ public static class Checker
     {
         if (!repository.Packs.Exists(pack)) throw new CorruptDataException("pack file is missing");
         if (repository.Packs.Length(pack) != length) throw new CorruptDataException($"pack file has {repository.Packs.Length(pack)} bytes, the index says {length}");
-        var entries = repository.Packs.ReadEntries(pack).ToDictionary(e => e.Block);
+        var entries = repository.Packs.ReadEntries(pack, repository.Protection.Sealer).ToDictionary(e => e.Block);
         foreach (var (block, location) in indexed)
         {
             if (!entries.TryGetValue(block, out var entry) || entry.Offset != location.Offset || entry.StoredLength != location.StoredLength
@@ -70,7 +70,7 @@ public static class Checker
         foreach (var entry in entries.Values)
         {
             report.BlocksRead++;
-            try { Repository.Repository.VerifyBlock(bytes.AsSpan((int)entry.Offset, entry.StoredLength), entry.Block, entry.RawLength, entry.Codec, pack); }
+            try { repository.VerifyBlock(bytes.AsSpan((int)entry.Offset, entry.StoredLength), entry, pack); }
             catch (CorruptDataException e)
             {
                 badBlocks.Add(entry.Block);
@@ -83,7 +83,7 @@ public static class Checker
 
     private static void CheckSnapshots(Repository.Repository repository, HashSet<BlockId> badBlocks, CheckReport report)
     {
-        var trees = new TreeReader(repository.Catalog);
+        var trees = new TreeReader(repository.Catalog, repository.Hasher);
         foreach (var snapshot in repository.Catalog.Snapshots())
         {
             try

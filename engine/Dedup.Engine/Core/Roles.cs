@@ -22,4 +22,7 @@ public interface IBlockLoader
     int LoadBlock(BlockId id, ref byte[] buffer);
 
     bool TryLocate(BlockId id, out BlockLocation location);
+
+    /// <summary>How this repository names content (plain or keyed), to verify what was restored.</summary>
+    Crypto.ContentHasher Hasher { get; }
 }

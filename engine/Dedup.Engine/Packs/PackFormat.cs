@@ -11,7 +11,7 @@ public static class PackFormat
     public const int FooterSize = 24;
     public const ushort Version = 1;
 
-    /// <summary>The header's scheme byte: how blobs and the trailer are protected. Only 0 (none) exists so far.</summary>
+    /// <summary>The header's scheme byte: 0 none, 1 AES-256-GCM (see <see cref="Crypto.IBlobSealer"/>).</summary>
     public const byte SchemePlain = 0;
 
     /// <summary>No block is larger than this; a trailer claiming more is corrupt.</summary>

@@ -1,44 +1,52 @@
 using System.Buffers.Binary;
 using System.IO.Hashing;
 using Dedup.Core;
+using Dedup.Crypto;
 
 namespace Dedup.Packs;
 
 /// <summary>Parses pack headers and trailers. Every malformed input raises <see cref="CorruptDataException"/>.</summary>
 public static class PackReader
 {
-    public static void ParseHeader(ReadOnlySpan<byte> header)
+    public static void ParseHeader(ReadOnlySpan<byte> header, IBlobSealer sealer)
     {
         if (header.Length < PackFormat.HeaderSize || !header.StartsWith(PackFormat.HeaderMagic))
             throw new CorruptDataException("pack header magic missing");
         ushort version = BinaryPrimitives.ReadUInt16LittleEndian(header[8..]);
         if (version != PackFormat.Version) throw new CorruptDataException($"unknown pack version {version}");
-        if (header[10] != PackFormat.SchemePlain) throw new CorruptDataException($"unknown pack scheme {header[10]}");
+        if (header[10] != sealer.Scheme) throw new CorruptDataException($"pack protection scheme {header[10]} is not this repository's ({sealer.Scheme})");
+        if (header[11..PackFormat.HeaderSize].IndexOfAnyExcept((byte)0) >= 0) throw new CorruptDataException("pack header reserved bytes are not zero");
     }
 
     /// <summary>Trailer length (entries + footer) announced by a footer: how many bytes to read from the end of the pack.</summary>
-    public static int TailLength(ReadOnlySpan<byte> footer, long packLength)
+    public static int TailLength(ReadOnlySpan<byte> footer, long packLength, int sealOverhead)
     {
         if (footer.Length != PackFormat.FooterSize || !footer[16..].SequenceEqual(PackFormat.FooterMagic))
             throw new CorruptDataException("pack footer magic missing");
         uint count = BinaryPrimitives.ReadUInt32LittleEndian(footer);
         uint trailerLength = BinaryPrimitives.ReadUInt32LittleEndian(footer[4..]);
-        if ((ulong)count * PackFormat.EntrySize != trailerLength
+        if ((ulong)count * PackFormat.EntrySize + (ulong)sealOverhead != trailerLength
             || trailerLength + (long)PackFormat.FooterSize + PackFormat.HeaderSize > packLength)
             throw new CorruptDataException("pack trailer length is inconsistent");
         return (int)trailerLength + PackFormat.FooterSize;
     }
 
-    /// <summary>Parses the tail of a pack (entries + footer, as sized by <see cref="TailLength"/>) of a pack of <paramref name="packLength"/> bytes.</summary>
-    public static List<PackEntry> ParseTail(ReadOnlySpan<byte> tail, long packLength)
+    /// <summary>Parses the tail of a pack (sealed trailer + footer, as sized by <see cref="TailLength"/>) of a pack of
+    /// <paramref name="packLength"/> bytes whose header is <paramref name="header"/>.</summary>
+    public static List<PackEntry> ParseTail(ReadOnlySpan<byte> tail, long packLength, ReadOnlySpan<byte> header, IBlobSealer sealer)
     {
         if (tail.Length < PackFormat.FooterSize) throw new CorruptDataException("pack is too short for a footer");
         var footer = tail[^PackFormat.FooterSize..];
-        int tailLength = TailLength(footer, packLength);
+        int tailLength = TailLength(footer, packLength, sealer.Overhead);
         if (tail.Length != tailLength) throw new CorruptDataException("pack trailer length is inconsistent");
-        var trailer = tail[..^PackFormat.FooterSize];
-        if (BinaryPrimitives.ReadUInt64LittleEndian(footer[8..]) != XxHash64.HashToUInt64(trailer))
+        var sealedTrailer = tail[..^PackFormat.FooterSize];
+        if (BinaryPrimitives.ReadUInt64LittleEndian(footer[8..]) != XxHash64.HashToUInt64(sealedTrailer))
             throw new CorruptDataException("pack trailer checksum mismatch");
+        var opened = new byte[sealedTrailer.Length];
+        int trailerLength;
+        try { trailerLength = sealer.Open(header[..PackFormat.HeaderSize], sealedTrailer, opened); }
+        catch (CorruptDataException e) { throw new CorruptDataException($"pack trailer {e.Message}", e); }
+        ReadOnlySpan<byte> trailer = opened.AsSpan(0, trailerLength);
 
         long blobsEnd = packLength - tailLength;
         long expectedOffset = PackFormat.HeaderSize;
@@ -53,8 +61,8 @@ public static class PackReader
                 throw new CorruptDataException($"pack entry {i} points outside the blob area");
             if (entry.RawLength > PackFormat.MaxBlockSize || entry.Codec > Codec.Zstd || span[49] != 0)
                 throw new CorruptDataException($"pack entry {i} is malformed");
-            if (entry.Codec == Codec.Raw && entry.RawLength != entry.StoredLength)
-                throw new CorruptDataException($"pack entry {i} is raw but its lengths differ");
+            if (entry.StoredLength < sealer.Overhead || (entry.Codec == Codec.Raw && entry.RawLength != entry.StoredLength - sealer.Overhead))
+                throw new CorruptDataException($"pack entry {i} has inconsistent lengths");
             expectedOffset += entry.StoredLength;
             entries.Add(entry);
         }
@@ -63,29 +71,29 @@ public static class PackReader
     }
 
     /// <summary>Parses a whole pack held in memory.</summary>
-    public static List<PackEntry> Parse(ReadOnlySpan<byte> pack)
+    public static List<PackEntry> Parse(ReadOnlySpan<byte> pack, IBlobSealer sealer)
     {
-        ParseHeader(pack);
+        ParseHeader(pack, sealer);
         if (pack.Length < PackFormat.HeaderSize + PackFormat.FooterSize) throw new CorruptDataException("pack is truncated");
-        int tailLength = TailLength(pack[^PackFormat.FooterSize..], pack.Length);
-        return ParseTail(pack[^tailLength..], pack.Length);
+        int tailLength = TailLength(pack[^PackFormat.FooterSize..], pack.Length, sealer.Overhead);
+        return ParseTail(pack[^tailLength..], pack.Length, pack, sealer);
     }
 
     /// <summary>Reads the header and trailer of a pack file without reading its blobs.</summary>
-    public static List<PackEntry> ReadEntries(string path)
+    public static List<PackEntry> ReadEntries(string path, IBlobSealer sealer)
     {
         using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read);
         long length = RandomAccess.GetLength(handle);
         if (length < PackFormat.HeaderSize + PackFormat.FooterSize) throw new CorruptDataException("pack is truncated");
         Span<byte> header = stackalloc byte[PackFormat.HeaderSize];
         ReadExactly(handle, header, 0);
-        ParseHeader(header);
+        ParseHeader(header, sealer);
         Span<byte> footer = stackalloc byte[PackFormat.FooterSize];
         ReadExactly(handle, footer, length - PackFormat.FooterSize);
-        int tailLength = TailLength(footer, length);
+        int tailLength = TailLength(footer, length, sealer.Overhead);
         var tail = new byte[tailLength];
         ReadExactly(handle, tail, length - tailLength);
-        return ParseTail(tail, length);
+        return ParseTail(tail, length, header, sealer);
     }
 
     internal static void ReadExactly(Microsoft.Win32.SafeHandles.SafeFileHandle handle, Span<byte> buffer, long offset)

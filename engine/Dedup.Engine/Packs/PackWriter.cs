@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.IO.Hashing;
 using System.Security.Cryptography;
 using Dedup.Core;
+using Dedup.Crypto;
 
 namespace Dedup.Packs;
 
@@ -13,19 +14,20 @@ namespace Dedup.Packs;
 public sealed class PackWriter : IDisposable
 {
     private readonly Stream _stream;
+    private readonly IBlobSealer _sealer;
+    private readonly byte[] _header = new byte[PackFormat.HeaderSize];
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private readonly List<PackEntry> _entries = [];
     private long _length;
 
-    public PackWriter(Stream stream)
+    /// <param name="sealer">Seals the trailer (blobs arrive sealed); its scheme goes into the header.</param>
+    public PackWriter(Stream stream, IBlobSealer sealer)
     {
-        _stream = stream;
-        Span<byte> header = stackalloc byte[PackFormat.HeaderSize];
-        header.Clear();
-        PackFormat.HeaderMagic.CopyTo(header);
-        BinaryPrimitives.WriteUInt16LittleEndian(header[8..], PackFormat.Version);
-        header[10] = PackFormat.SchemePlain;
-        Write(header);
+        (_stream, _sealer) = (stream, sealer);
+        PackFormat.HeaderMagic.CopyTo(_header);
+        BinaryPrimitives.WriteUInt16LittleEndian(_header.AsSpan(8), PackFormat.Version);
+        _header[10] = sealer.Scheme;
+        Write(_header);
     }
 
     public long Length => _length;
@@ -41,7 +43,9 @@ public sealed class PackWriter : IDisposable
     /// <summary>Writes the trailer and footer and returns the pack's id. The caller makes the stream durable.</summary>
     public BlockId Finish()
     {
-        var trailer = PackFormat.EncodeEntries(_entries);
+        var entries = PackFormat.EncodeEntries(_entries);
+        var trailer = new byte[entries.Length + _sealer.Overhead];
+        _sealer.Seal(_header, entries, trailer); // bound to the header: a trailer cannot move to another pack format
         Write(trailer);
 
         Span<byte> footer = stackalloc byte[PackFormat.FooterSize];

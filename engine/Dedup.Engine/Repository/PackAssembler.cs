@@ -57,17 +57,23 @@ public sealed class PackAssembler : IBlockSaver, IAsyncDisposable
 
     private async Task WorkAsync()
     {
-        byte[] encoded = [];
+        byte[] encoded = [], sealedBlob = [];
+        var sealer = _repository.Protection.Sealer;
+        var aad = new byte[BlockId.Size];
         await foreach (var (id, buffer, length) in _queue.Reader.ReadAllAsync())
         {
             if (encoded.Length < length) encoded = new byte[Math.Max(length, 1024 * 1024)];
-            var (codec, storedLength) = BlockCodec.Encode(buffer.AsSpan(0, length), encoded);
+            if (sealedBlob.Length < length + sealer.Overhead) sealedBlob = new byte[encoded.Length + sealer.Overhead];
+            var (codec, encodedLength) = BlockCodec.Encode(buffer.AsSpan(0, length), encoded);
             BlockBuffers.Return(buffer);
+            // Sealed bound to the block id: a blob moved under another id fails authentication.
+            id.WriteTo(aad);
+            int storedLength = sealer.Seal(aad, encoded.AsSpan(0, encodedLength), sealedBlob);
             OpenPack? full = null;
             lock (_packLock)
             {
                 _pack ??= OpenNew();
-                _pack.Writer.Add(id, codec, encoded.AsSpan(0, storedLength), length);
+                _pack.Writer.Add(id, codec, sealedBlob.AsSpan(0, storedLength), length);
                 if (_pack.Writer.Length >= _packSize)
                 {
                     full = _pack;
@@ -81,7 +87,7 @@ public sealed class PackAssembler : IBlockSaver, IAsyncDisposable
     private OpenPack OpenNew()
     {
         var file = _repository.Packs.CreateTemp(out string path);
-        return new OpenPack(new PackWriter(file), file, path);
+        return new OpenPack(new PackWriter(file, _repository.Protection.Sealer), file, path);
     }
 
     private void Seal(OpenPack pack)
@@ -96,7 +102,7 @@ public sealed class PackAssembler : IBlockSaver, IAsyncDisposable
             length = pack.File.Length;
         }
         // Check what we wrote: the trailer on disk must list exactly the blocks we put in.
-        var entries = PackReader.ReadEntries(pack.Path);
+        var entries = PackReader.ReadEntries(pack.Path, _repository.Protection.Sealer);
         if (!entries.SequenceEqual(pack.Writer.Entries)) throw new IOException($"pack {pack.Path} did not read back as written");
         _repository.Packs.Commit(id, pack.Path);
         // Its own lock: indexing takes a while, and the other workers keep filling the next pack meanwhile.

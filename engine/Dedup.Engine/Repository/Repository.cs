@@ -2,14 +2,25 @@ using System.Buffers;
 using System.Collections.Concurrent;
 using Dedup.Chunking;
 using Dedup.Core;
+using Dedup.Crypto;
 using Dedup.Packs;
 using Dedup.Snapshots;
 using Dedup.Storage;
 
 namespace Dedup.Repository;
 
-/// <summary>Opens a catalog file: (path, create) → catalog. The engine does not know which database implements it.</summary>
-public delegate ICatalog CatalogFactory(string path, bool create);
+/// <summary>Opens a catalog file: (path, create, password or null) → catalog. The engine does not know which database implements it.</summary>
+public delegate ICatalog CatalogFactory(string path, bool create, string? password);
+
+/// <summary>Options fixed at init.</summary>
+public sealed record InitOptions
+{
+    public ChunkerParameters Chunker { get; init; } = ChunkerParameters.Default;
+    public int PackSize { get; init; } = Repository.DefaultPackSize;
+    /// <summary>The first key's password; null makes a plaintext repository.</summary>
+    public string? Password { get; init; }
+    public KdfParameters Kdf { get; init; } = KdfParameters.Default;
+}
 
 /// <summary>
 /// An open repository: config, catalog, pack store and the in-memory block index, under the repository lock.
@@ -22,14 +33,16 @@ public sealed class Repository : IBlockLoader, IDisposable
     private readonly RepositoryLock _lock;
     private readonly ConcurrentDictionary<BlockId, BlockLocation> _index = new();
 
-    private Repository(RepositoryLayout layout, RepositoryConfig config, ICatalog catalog, LocalPackStore packs, RepositoryLock repositoryLock)
+    private Repository(RepositoryLayout layout, RepositoryConfig config, Protection protection, ICatalog catalog, LocalPackStore packs, RepositoryLock repositoryLock)
     {
-        (Layout, Config, Catalog, Packs, _lock) = (layout, config, catalog, packs, repositoryLock);
+        (Layout, Config, Protection, Catalog, Packs, _lock) = (layout, config, protection, catalog, packs, repositoryLock);
         foreach (var (id, location) in catalog.Blocks()) _index[id] = location;
     }
 
     public RepositoryLayout Layout { get; }
     public RepositoryConfig Config { get; }
+    public Protection Protection { get; }
+    public ContentHasher Hasher => Protection.Hasher;
     public ICatalog Catalog { get; }
     public LocalPackStore Packs { get; }
     public IReadOnlyDictionary<BlockId, BlockLocation> Index => _index;
@@ -38,7 +51,7 @@ public sealed class Repository : IBlockLoader, IDisposable
 
     /// <summary>Creates a repository in an empty or missing directory. The config is written last: a crash
     /// during init leaves no half-repository that open would accept.</summary>
-    public static RepositoryConfig Init(string root, CatalogFactory catalogFactory, ChunkerParameters? chunker = null, int packSize = DefaultPackSize, TimeProvider? clock = null)
+    public static RepositoryConfig Init(string root, CatalogFactory catalogFactory, InitOptions options, TimeProvider? clock = null)
     {
         var layout = new RepositoryLayout(root);
         if (File.Exists(layout.ConfigPath)) throw new DedupException($"a repository already exists at {layout.Root}");
@@ -46,26 +59,36 @@ public sealed class Repository : IBlockLoader, IDisposable
             throw new DedupException($"{layout.Root} is not empty; init needs an empty or new directory");
         Directory.CreateDirectory(layout.PacksDirectory);
         Directory.CreateDirectory(layout.TempDirectory);
-        var config = RepositoryConfig.CreateNew(chunker ?? ChunkerParameters.Default, packSize, (clock ?? TimeProvider.System).GetUtcNow());
-        using (catalogFactory(layout.CatalogPath, true)) { }
+        var now = (clock ?? TimeProvider.System).GetUtcNow();
+        var config = RepositoryConfig.CreateNew(options.Chunker, options.PackSize, options.Password is not null, now);
+        MasterKey? master = null;
+        if (options.Password is not null)
+        {
+            master = MasterKey.Generate();
+            new KeyStore(layout.KeysDirectory, layout.TempDirectory, config.Id).Add(master, options.Password, options.Kdf, now);
+        }
+        using (catalogFactory(layout.CatalogPath, true, Protection.For(config, master).CatalogPassword)) { }
         DurableFile.Write(layout.ConfigPath, config.Serialize(), layout.TempDirectory);
         return config;
     }
 
     /// <summary>Opens a repository under its lock. With <paramref name="forWriting"/>, it also finishes what a killed
     /// writer left: temp files are removed and complete packs the catalog does not know are verified and indexed.</summary>
-    public static Repository Open(string root, CatalogFactory catalogFactory, string command, TimeSpan lockWait, bool forWriting)
+    /// <param name="password">Asked only when the repository is encrypted; checked before anything is locked or written.</param>
+    public static Repository Open(string root, CatalogFactory catalogFactory, Func<string> password, string command, TimeSpan lockWait, bool forWriting)
     {
         var layout = new RepositoryLayout(root);
         if (!File.Exists(layout.ConfigPath))
             throw new DedupException($"no repository at {layout.Root} (run 'dedup init' first, or pass --repo)");
         var config = RepositoryConfig.Parse(File.ReadAllBytes(layout.ConfigPath));
+        var master = config.Encrypted ? OpenKeys(layout, config).Open(password()).Master : null;
+        var protection = Protection.For(config, master);
         var repositoryLock = RepositoryLock.Acquire(layout, command, lockWait);
         ICatalog? catalog = null;
         try
         {
-            catalog = catalogFactory(layout.CatalogPath, false);
-            var repository = new Repository(layout, config, catalog, new LocalPackStore(layout.PacksDirectory, layout.TempDirectory), repositoryLock);
+            catalog = catalogFactory(layout.CatalogPath, false, protection.CatalogPassword);
+            var repository = new Repository(layout, config, protection, catalog, new LocalPackStore(layout.PacksDirectory, layout.TempDirectory), repositoryLock);
             if (forWriting) repository.Recover();
             return repository;
         }
@@ -77,8 +100,14 @@ public sealed class Repository : IBlockLoader, IDisposable
         }
     }
 
+    public static KeyStore OpenKeys(RepositoryLayout layout, RepositoryConfig config)
+    {
+        if (!config.Encrypted) throw new DedupException("this repository is not encrypted: it has no keys");
+        return new KeyStore(layout.KeysDirectory, layout.TempDirectory, config.Id);
+    }
+
     public ChunkerSelector CreateChunkerSelector() =>
-        new(new FastCdcChunker(Config.Chunker, GearTable.Derive(Convert.FromBase64String(Config.ChunkerSeed))));
+        new(new FastCdcChunker(Config.Chunker, GearTable.Derive(Protection.ChunkerSeed)));
 
     public PackAssembler CreatePackAssembler(int workers) => new(this, workers);
 
@@ -99,8 +128,8 @@ public sealed class Repository : IBlockLoader, IDisposable
             {
                 byte[] bytes = Packs.ReadAll(pack);
                 if (BlockId.Hash(bytes) != pack) throw new CorruptDataException("hash mismatch");
-                var entries = PackReader.Parse(bytes);
-                foreach (var entry in entries) VerifyBlock(bytes.AsSpan((int)entry.Offset, entry.StoredLength), entry.Block, entry.RawLength, entry.Codec, pack);
+                var entries = PackReader.Parse(bytes, Protection.Sealer);
+                foreach (var entry in entries) VerifyBlock(bytes.AsSpan((int)entry.Offset, entry.StoredLength), entry, pack);
                 IndexPack(pack, bytes.Length, entries);
             }
             catch (CorruptDataException)
@@ -141,20 +170,29 @@ public sealed class Repository : IBlockLoader, IDisposable
         finally { ArrayPool<byte>.Shared.Return(stored); }
     }
 
-    /// <summary>Decodes stored bytes and checks them against the block id: nothing unverified is ever returned.</summary>
-    public static byte[] VerifyBlock(ReadOnlySpan<byte> stored, BlockId id, int rawLength, Codec codec, BlockId pack)
+    /// <summary>Opens, decodes and re-hashes one stored blob of a pack held in memory.</summary>
+    public byte[] VerifyBlock(ReadOnlySpan<byte> stored, PackEntry entry, BlockId pack)
     {
-        var raw = new byte[rawLength];
-        VerifyBlock(stored, id, codec, pack, raw);
+        var raw = new byte[entry.RawLength];
+        VerifyBlock(stored, entry.Block, entry.Codec, pack, raw);
         return raw;
     }
 
-    /// <summary>Decodes into <paramref name="destination"/> (exactly the raw length) and checks the hash.</summary>
-    public static void VerifyBlock(ReadOnlySpan<byte> stored, BlockId id, Codec codec, BlockId pack, Span<byte> destination)
+    /// <summary>Opens (authenticates and decrypts), decodes into <paramref name="destination"/> (exactly the raw length)
+    /// and re-hashes: nothing unverified is ever returned.</summary>
+    public void VerifyBlock(ReadOnlySpan<byte> stored, BlockId id, Codec codec, BlockId pack, Span<byte> destination)
     {
-        try { BlockCodec.Decode(codec, stored, destination); }
+        byte[] opened = ArrayPool<byte>.Shared.Rent(Math.Max(stored.Length, 1));
+        try
+        {
+            Span<byte> aad = stackalloc byte[BlockId.Size];
+            id.WriteTo(aad);
+            int length = Protection.Sealer.Open(aad, stored, opened);
+            BlockCodec.Decode(codec, opened.AsSpan(0, length), destination);
+        }
         catch (CorruptDataException e) { throw new CorruptDataException($"block {id.ToShortString()} in pack {pack.ToShortString()} is damaged ({e.Message})", e); }
-        if (BlockId.Hash(destination) != id)
+        finally { ArrayPool<byte>.Shared.Return(opened); }
+        if (Hasher.Hash(destination) != id)
             throw new CorruptDataException($"block {id.ToShortString()} in pack {pack.ToShortString()} is damaged (content hash mismatch)");
     }
 

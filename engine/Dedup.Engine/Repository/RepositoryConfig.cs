@@ -20,17 +20,23 @@ public sealed record RepositoryConfig
     /// <summary>Seed of the gear table: chunk boundaries differ per repository.</summary>
     [JsonPropertyName("chunker_seed")] public string ChunkerSeed { get; init; } = "";
     [JsonPropertyName("pack_size")] public int PackSize { get; init; }
+    /// <summary>"aes256-gcm" or "none". With encryption the chunker seed lives in the master key, not here.</summary>
+    [JsonPropertyName("encryption")] public string Encryption { get; init; } = EncryptionNone;
+
+    public const string EncryptionNone = "none", EncryptionAesGcm = "aes256-gcm";
+    [JsonIgnore] public bool Encrypted => Encryption == EncryptionAesGcm;
 
     [JsonIgnore] public ChunkerParameters Chunker => new(ChunkerMin, ChunkerAverage, ChunkerMax);
 
-    public static RepositoryConfig CreateNew(ChunkerParameters chunker, int packSize, DateTimeOffset now) => new()
+    public static RepositoryConfig CreateNew(ChunkerParameters chunker, int packSize, bool encrypted, DateTimeOffset now) => new()
     {
+        Encryption = encrypted ? EncryptionAesGcm : EncryptionNone,
         Id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)),
         Created = now,
         ChunkerMin = chunker.MinSize,
         ChunkerAverage = chunker.AverageSize,
         ChunkerMax = chunker.MaxSize,
-        ChunkerSeed = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+        ChunkerSeed = encrypted ? "" : Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
         PackSize = packSize,
     };
 
@@ -46,7 +52,8 @@ public sealed record RepositoryConfig
         try
         {
             config.Chunker.Validate();
-            if (Convert.FromBase64String(config.ChunkerSeed).Length < 16 || config.PackSize < 64 * 1024) throw new FormatException("seed or pack size");
+            if (config.Encryption is not (EncryptionNone or EncryptionAesGcm)) throw new FormatException($"unknown encryption '{config.Encryption}'");
+            if ((!config.Encrypted && Convert.FromBase64String(config.ChunkerSeed).Length < 16) || config.PackSize < 64 * 1024) throw new FormatException("seed or pack size");
         }
         catch (Exception e) when (e is ArgumentException or FormatException)
         {

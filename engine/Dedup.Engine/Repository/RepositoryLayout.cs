@@ -8,6 +8,7 @@ public sealed class RepositoryLayout(string root)
     public string CatalogPath => Path.Combine(Root, "catalog.db");
     public string PacksDirectory => Path.Combine(Root, "packs");
     public string TempDirectory => Path.Combine(Root, "tmp");
+    public string KeysDirectory => Path.Combine(Root, "keys");
     public string LockPath => Path.Combine(Root, "lock");
     public string LockOwnerPath => Path.Combine(Root, "lock.owner");
 }

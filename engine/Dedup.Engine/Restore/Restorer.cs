@@ -167,7 +167,7 @@ public sealed class Restorer(IBlockLoader loader, TreeReader trees, IRestoreObse
             if (!loader.TryLocate(id, out var location)) throw new CorruptDataException($"block {id.ToShortString()} is not in the index");
             var buffer = t_buffer is { } b && b.Length >= location.RawLength ? b : (t_buffer = new byte[location.RawLength]);
             stream.ReadExactly(buffer, 0, location.RawLength);
-            if (BlockId.Hash(buffer.AsSpan(0, location.RawLength)) != id) throw new CorruptDataException($"{storedPath}: restored content does not match the snapshot");
+            if (loader.Hasher.Hash(buffer.AsSpan(0, location.RawLength)) != id) throw new CorruptDataException($"{storedPath}: restored content does not match the snapshot");
         }
         if (stream.Position != stream.Length) throw new CorruptDataException($"{storedPath}: restored file is longer than the snapshot's");
     }

@@ -4,7 +4,7 @@ using Dedup.Core;
 namespace Dedup.Snapshots;
 
 /// <summary>Loads and decodes trees from the catalog, caching decoded trees (they are immutable). Thread safe.</summary>
-public sealed class TreeReader(ICatalog catalog)
+public sealed class TreeReader(ICatalog catalog, Crypto.ContentHasher hasher)
 {
     private readonly ConcurrentDictionary<BlockId, Tree> _cache = new();
 
@@ -12,7 +12,7 @@ public sealed class TreeReader(ICatalog catalog)
     {
         if (_cache.TryGetValue(id, out var cached)) return cached;
         byte[] bytes = catalog.LoadTree(id) ?? throw new CorruptDataException($"tree {id.ToShortString()} is missing from the catalog");
-        if (BlockId.Hash(bytes) != id) throw new CorruptDataException($"tree {id.ToShortString()} is damaged (content hash mismatch)");
+        if (hasher.Hash(bytes) != id) throw new CorruptDataException($"tree {id.ToShortString()} is damaged (content hash mismatch)");
         var tree = TreeCodec.Decode(bytes);
         _cache[id] = tree;
         return tree;

@@ -19,7 +19,7 @@ public interface IPackStore
 
     byte[] ReadAll(BlockId id);
 
-    List<PackEntry> ReadEntries(BlockId id);
+    List<PackEntry> ReadEntries(BlockId id, Crypto.IBlobSealer sealer);
 
     bool Exists(BlockId id);
 

@@ -48,9 +48,9 @@ public sealed class LocalPackStore(string packDirectory, string tempDirectory) :
         catch (DirectoryNotFoundException) { throw new CorruptDataException($"pack {id.ToShortString()} is missing"); }
     }
 
-    public List<PackEntry> ReadEntries(BlockId id)
+    public List<PackEntry> ReadEntries(BlockId id, Crypto.IBlobSealer sealer)
     {
-        try { return PackReader.ReadEntries(PathOf(id)); }
+        try { return PackReader.ReadEntries(PathOf(id), sealer); }
         catch (FileNotFoundException) { throw new CorruptDataException($"pack {id.ToShortString()} is missing"); }
         catch (DirectoryNotFoundException) { throw new CorruptDataException($"pack {id.ToShortString()} is missing"); }
     }

@@ -10,7 +10,7 @@ public static class PackTarget
     {
         try
         {
-            var entries = PackReader.Parse(data);
+            var entries = PackReader.Parse(data, Crypto.PlainSealer.Instance);
             foreach (var e in entries)
                 if (e.Offset < PackFormat.HeaderSize || e.Offset + e.StoredLength > data.Length)
                     throw new InvalidOperationException("parsed entry points outside the pack");

@@ -28,8 +28,7 @@ public class SqliteBackupTests
         Assert.True(fileSize > 4_000_000, $"database is only {fileSize} bytes");
 
         // The production chunk sizes: what matters is how the real configuration handles a database.
-        string repo = sandbox.Path("repo");
-        Repository.Repository.Init(repo, TestRepository.Catalogs);
+        string repo = TestRepository.Create(sandbox, chunker: Dedup.Chunking.ChunkerParameters.Default);
         var first = TestRepository.Backup(repo, [dir]);
         string firstCopy = sandbox.Path("first");
         File.Copy(db, firstCopy);

@@ -14,7 +14,7 @@ public class CorruptionTests
         File.WriteAllBytes(Path.Combine(source, "contacts.csv"), RandomTree.Content(200_000, 1));
         File.WriteAllText(Path.Combine(source, "small.txt"), "unrelated");
         var cli = new DedupCli(sandbox.Path("repo"));
-        cli.Run("init");
+        cli.Init();
         Assert.Equal(0, cli.Run("backup", source).ExitCode);
         Assert.Equal(0, cli.Run("check", "--read-data").ExitCode);
 
@@ -48,7 +48,7 @@ public class CorruptionTests
         Directory.CreateDirectory(source);
         File.WriteAllText(Path.Combine(source, "a.txt"), "alpha");
         var cli = new DedupCli(sandbox.Path("repo"));
-        cli.Run("init");
+        cli.Init();
         cli.Run("backup", source);
         File.Delete(Directory.EnumerateFiles(sandbox.Path("repo", "packs"), "*", SearchOption.AllDirectories).Single());
         var check = cli.Run("check");

@@ -41,7 +41,7 @@ public class CliTests : IDisposable
     [Fact]
     public void Backup_and_snapshots_speak_json()
     {
-        Assert.Equal(0, _cli.Run("init").ExitCode);
+        Assert.Equal(0, _cli.Init().ExitCode);
         var first = BackupJson("--tag", "daily");
         Assert.Equal("full", first.GetProperty("kind").GetString());
         Assert.Equal(JsonValueKind.Null, first.GetProperty("reference").ValueKind);
@@ -72,7 +72,7 @@ public class CliTests : IDisposable
     [Fact]
     public void Restore_cat_ls_diff_find_and_stats_work_by_path()
     {
-        _cli.Run("init");
+        _cli.Init();
         BackupJson();
         File.WriteAllText(Path.Combine(_source, "templates", "promo.html"), "<p>promo</p>");
         File.Delete(Path.Combine(_source, "config.yml"));
@@ -108,7 +108,7 @@ public class CliTests : IDisposable
     [Fact]
     public void Stdin_backups_restore_as_a_file()
     {
-        _cli.Run("init");
+        _cli.Init();
         var dump = "BEGIN TRANSACTION;\nCREATE TABLE contacts(id, email);\nCOMMIT;\n"u8.ToArray();
         var result = _cli.RunWith(dump, null, "backup", "--stdin", "--stdin-name", "contacts.sql");
         Assert.True(result.ExitCode == 0, result.ToString());
@@ -118,7 +118,7 @@ public class CliTests : IDisposable
     [Fact]
     public void Restore_refuses_to_overwrite_without_the_flag()
     {
-        _cli.Run("init");
+        _cli.Init();
         BackupJson();
         string target = _sandbox.Path("restore");
         Assert.Equal(0, _cli.Run("restore", "latest", "--target", target).ExitCode);
@@ -133,8 +133,8 @@ public class CliTests : IDisposable
     public void Bad_input_gets_one_clear_line_and_a_non_zero_exit()
     {
         AssertOneCleanErrorLine(_cli.Run("snapshots"), 1, "no repository");
-        Assert.Equal(0, _cli.Run("init").ExitCode);
-        AssertOneCleanErrorLine(_cli.Run("init"), 1, "already exists");
+        Assert.Equal(0, _cli.Init().ExitCode);
+        AssertOneCleanErrorLine(_cli.Init(), 1, "already exists");
         BackupJson();
         AssertOneCleanErrorLine(_cli.Run("restore", "deadbeef", "--target", _sandbox.Path("t")), 1, "no snapshot matches");
         AssertOneCleanErrorLine(_cli.Run("ls", "ab"), 1, "at least 4");
@@ -149,7 +149,7 @@ public class CliTests : IDisposable
     [Fact]
     public void A_truncated_catalog_is_reported_not_thrown()
     {
-        _cli.Run("init");
+        _cli.Init();
         BackupJson();
         string catalog = _sandbox.Path("repo", "catalog.db");
         using (var stream = new FileStream(catalog, FileMode.Open)) stream.SetLength(stream.Length / 3);
@@ -162,7 +162,7 @@ public class CliTests : IDisposable
     [Fact]
     public void A_second_writer_is_told_who_holds_the_lock()
     {
-        _cli.Run("init");
+        _cli.Init();
         using (RepositoryLock.Acquire(new RepositoryLayout(_sandbox.Path("repo")), "test holder", TimeSpan.Zero))
         {
             AssertOneCleanErrorLine(_cli.Run("backup", _source), 1, "locked by another dedup process");
@@ -174,7 +174,7 @@ public class CliTests : IDisposable
     [Fact]
     public void Unreadable_files_give_exit_code_3_and_the_rest_is_saved()
     {
-        _cli.Run("init");
+        _cli.Init();
         string secret = Path.Combine(_source, "secret.key");
         File.WriteAllText(secret, "k");
         File.SetUnixFileMode(secret, UnixFileMode.None);

@@ -13,7 +13,7 @@ public class CrashTests
         string source = sandbox.Path("data");
         Directory.CreateDirectory(source);
         var cli = new DedupCli(sandbox.Path("repo"));
-        Assert.Equal(0, cli.Run("init").ExitCode);
+        Assert.Equal(0, cli.Init().ExitCode);
         File.WriteAllText(Path.Combine(source, "first.txt"), "the first snapshot");
         Assert.Equal(0, cli.Run("backup", source).ExitCode);
         string firstCopy = sandbox.Path("first-copy");

@@ -13,7 +13,13 @@ public sealed class DedupCli(string repository)
         public override string ToString() => $"exit {ExitCode}\nstdout: {Stdout}\nstderr: {Stderr}";
     }
 
+    /// <summary>$DEDUP_PASSWORD for the child; null leaves it unset.</summary>
+    public string? Password { get; set; } = TestRepository.Password;
+
     public Result Run(params string[] args) => RunWith(null, null, args);
+
+    /// <summary>init with the cheapest Argon2id: every later command derives the key again.</summary>
+    public Result Init(params string[] extra) => Run(["init", "--kdf-memory", "8", "--kdf-iterations", "1", .. extra]);
 
     public Result RunWith(byte[]? stdin, string[]? prefix, params string[] args)
     {
@@ -39,6 +45,7 @@ public sealed class DedupCli(string repository)
         };
         foreach (var arg in all.Skip(1)) info.ArgumentList.Add(arg);
         info.Environment["DEDUP_REPO"] = repository;
+        if (Password is not null) info.Environment["DEDUP_PASSWORD"] = Password;
         info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         return Process.Start(info)!;
     }

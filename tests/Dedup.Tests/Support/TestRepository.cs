@@ -1,6 +1,7 @@
 using Dedup.Backup;
 using Dedup.Catalog.LiteDb;
 using Dedup.Chunking;
+using Dedup.Crypto;
 using Dedup.Repository;
 using Dedup.Restore;
 using Dedup.Snapshots;
@@ -11,16 +12,26 @@ namespace Dedup.Tests.Support;
 public static class TestRepository
 {
     public static readonly ChunkerParameters SmallChunks = new(1024, 4096, 16384);
-    public static readonly CatalogFactory Catalogs = (path, create) => LiteCatalog.Open(path, create);
+    public static readonly CatalogFactory Catalogs = (path, create, password) => LiteCatalog.Open(path, create, password);
+    public const string Password = "correct horse battery staple";
+    /// <summary>Argon2id at its cheapest: the tests open repositories hundreds of times.</summary>
+    public static readonly KdfParameters CheapKdf = new(8, 1);
 
-    public static string Create(Sandbox sandbox, string name = "repo")
+    /// <summary>An encrypted repository unless <paramref name="encrypted"/> is false.</summary>
+    public static string Create(Sandbox sandbox, string name = "repo", bool encrypted = true, ChunkerParameters? chunker = null)
     {
         string path = sandbox.Path(name);
-        Repository.Repository.Init(path, Catalogs, SmallChunks, packSize: 256 * 1024);
+        Repository.Repository.Init(path, Catalogs, new InitOptions
+        {
+            Chunker = chunker ?? SmallChunks,
+            PackSize = 256 * 1024,
+            Password = encrypted ? Password : null,
+            Kdf = CheapKdf,
+        });
         return path;
     }
 
-    public static Repository.Repository Open(string path) => Repository.Repository.Open(path, Catalogs, "test", TimeSpan.FromSeconds(10), forWriting: true);
+    public static Repository.Repository Open(string path) => Repository.Repository.Open(path, Catalogs, () => Password, "test", TimeSpan.FromSeconds(10), forWriting: true);
 
     public static Snapshot Backup(string repo, IReadOnlyList<string> paths, SnapshotKind? kind = null)
     {
@@ -32,7 +43,7 @@ public static class TestRepository
     public static RestoreResult Restore(string repo, Snapshot snapshot, string target, params string[] include)
     {
         using var repository = Open(repo);
-        var restorer = new Restorer(repository, new TreeReader(repository.Catalog), NullRestoreObserver.Instance);
+        var restorer = new Restorer(repository, new TreeReader(repository.Catalog, repository.Hasher), NullRestoreObserver.Instance);
         return restorer.Restore(snapshot, include, target, new RestoreOptions { Verify = true });
     }
 }
