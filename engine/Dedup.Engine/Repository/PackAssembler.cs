@@ -24,15 +24,21 @@ public sealed class PackAssembler : IBlockSaver, IAsyncDisposable
     private readonly object _packLock = new();
     private readonly object _indexLock = new();
     private readonly int _packSize;
-    private OpenPack? _pack;
+    // Several packs fill at once and each block goes to one at random: the blocks of a file do not sit in
+    // order in one pack, which blurs the chunk-size sequences an observer of pack sizes could match against
+    // a known file (docs/security.md). In plaintext repositories there is nothing to hide: one pack.
+    private readonly OpenPack?[] _packs;
     private long _bytesAdded, _packsWritten;
 
     private sealed record OpenPack(PackWriter Writer, FileStream File, string Path);
+
+    private const int OpenPacksWhenEncrypted = 4;
 
     internal PackAssembler(Repository repository, int workers)
     {
         _repository = repository;
         _packSize = repository.Config.PackSize;
+        _packs = new OpenPack?[repository.Config.Encrypted ? OpenPacksWhenEncrypted : 1];
         _queue = Channel.CreateBounded<(BlockId, byte[], int)>(new BoundedChannelOptions(workers) { SingleWriter = true });
         _workers = Enumerable.Range(0, workers).Select(_ => Task.Run(WorkAsync)).ToArray();
     }
@@ -72,12 +78,13 @@ public sealed class PackAssembler : IBlockSaver, IAsyncDisposable
             OpenPack? full = null;
             lock (_packLock)
             {
-                _pack ??= OpenNew();
-                _pack.Writer.Add(id, codec, sealedBlob.AsSpan(0, storedLength), length);
-                if (_pack.Writer.Length >= _packSize)
+                int slot = _packs.Length == 1 ? 0 : System.Security.Cryptography.RandomNumberGenerator.GetInt32(_packs.Length);
+                var pack = _packs[slot] ??= OpenNew();
+                pack.Writer.Add(id, codec, sealedBlob.AsSpan(0, storedLength), length);
+                if (pack.Writer.Length >= _packSize)
                 {
-                    full = _pack;
-                    _pack = null;
+                    full = pack;
+                    _packs[slot] = null;
                 }
             }
             if (full is not null) Seal(full);
@@ -117,9 +124,10 @@ public sealed class PackAssembler : IBlockSaver, IAsyncDisposable
     {
         _queue.Writer.TryComplete();
         await Task.WhenAll(_workers);
-        if (_pack is { } last)
+        for (int i = 0; i < _packs.Length; i++)
         {
-            _pack = null;
+            if (_packs[i] is not { } last) continue;
+            _packs[i] = null;
             Seal(last);
         }
     }
@@ -129,9 +137,9 @@ public sealed class PackAssembler : IBlockSaver, IAsyncDisposable
         _queue.Writer.TryComplete();
         try { await Task.WhenAll(_workers); }
         catch (Exception) { /* reported by FlushAsync; blocks not sealed are simply not indexed */ }
-        if (_pack is { } open)
+        foreach (var open in _packs.OfType<OpenPack>())
         {
-            // A backup that failed midway: its unfinished pack is garbage in tmp/ for the next writer to delete.
+            // A backup that failed midway: its unfinished packs are garbage in tmp/ for the next writer to delete.
             open.Writer.Dispose();
             open.File.Dispose();
         }
