@@ -8,7 +8,7 @@ reps=${1:-3}
 work=${BENCH_DIR:-/var/tmp/dedup-bench}
 tools=${TOOLS:-"dedup restic borg"}
 mkdir -p "$work"
-export RESTIC_PASSWORD=bench BORG_UNKNOWN_UNENCRYPTED_REPO_ACCESS_IS_OK=yes BORG_RELOCATED_REPO_ACCESS_IS_OK=yes
+export RESTIC_PASSWORD=bench DEDUP_PASSWORD=bench BORG_UNKNOWN_UNENCRYPTED_REPO_ACCESS_IS_OK=yes BORG_RELOCATED_REPO_ACCESS_IS_OK=yes
 
 dotnet build -c Release "$here/../cli/Dedup.Cli" -v q -nologo >/dev/null
 dll="$here/../cli/Dedup.Cli/bin/Release/net10.0/dedup.dll"
@@ -31,11 +31,12 @@ timed() {
 size() { du -sb "$1" | cut -f1; }
 record() { printf '%s\t%s\t%s\t%s\t\t\t\n' "$1" "$2" "$3" "$4" >> "$results"; }
 
-init()    { case $1 in dedup) dotnet "$dll" -r "$2" init -q ;; restic) restic -q -r "$2" init >/dev/null ;; borg) borg init -e none "$2" ;; esac; }
-backup()  { case $1 in dedup) dotnet "$dll" -r "$2" backup -q "$src" ;; restic) restic -q -r "$2" backup "$src" ;; borg) borg create "$2::s$3" "$src" ;; esac; }
+# dedup-plain: a plaintext dedup repository, to measure what encryption costs.
+init()    { case $1 in dedup) dotnet "$dll" -r "$2" init -q ;; dedup-plain) dotnet "$dll" -r "$2" init -q --encryption none ;; restic) restic -q -r "$2" init >/dev/null ;; borg) borg init -e none "$2" ;; esac; }
+backup()  { case $1 in dedup|dedup-plain) dotnet "$dll" -r "$2" backup -q "$src" ;; restic) restic -q -r "$2" backup "$src" ;; borg) borg create "$2::s$3" "$src" ;; esac; }
 restore() { # tool repo target [path]
   case $1 in
-    dedup)  dotnet "$dll" -r "$2" restore latest ${4:+"$src/$4"} --target "$3" -q ;;
+    dedup|dedup-plain)  dotnet "$dll" -r "$2" restore latest ${4:+"$src/$4"} --target "$3" -q ;;
     restic) restic -q -r "$2" restore latest --target "$3" ${4:+--include "$src/$4"} ;;
     borg)   mkdir -p "$3" && (cd "$3" && borg extract "$2::s3" ${4:+"${src#/}/$4"}) ;;
   esac

@@ -9,7 +9,7 @@ namespace Dedup.Cli;
 /// exceptions into one line on stderr and an exit code.</summary>
 public sealed class CliContext(ParseResult parse)
 {
-    public static readonly CatalogFactory Catalogs = (path, create, password) => LiteCatalog.Open(path, create, password);
+    public static readonly CatalogFactory Catalogs = (path, create) => LiteCatalog.Open(path, create);
 
     public ParseResult Parse { get; } = parse;
     public bool Json => Parse.GetValue(GlobalOptions.Json);

@@ -22,7 +22,7 @@ public sealed class MasterKey
     public byte[] IdKey { get; }
     /// <summary>Seeds the chunker's gear table.</summary>
     public byte[] ChunkerSeed { get; }
-    /// <summary>Derives the catalog's encryption password.</summary>
+    /// <summary>Reserved for the catalog export of the mirror (the local catalog's records are sealed with the data key).</summary>
     public byte[] CatalogKey { get; }
 
     public static MasterKey Generate() => new(
@@ -47,7 +47,4 @@ public sealed class MasterKey
             bytes.Slice(1, KeySize).ToArray(), bytes.Slice(1 + KeySize, KeySize).ToArray(),
             bytes.Slice(1 + 2 * KeySize, KeySize).ToArray(), bytes.Slice(1 + 3 * KeySize, KeySize).ToArray());
     }
-
-    /// <summary>The password LiteDB encrypts the catalog with: derived, so the catalog needs no secret of its own.</summary>
-    public string CatalogPassword() => Convert.ToBase64String(HMACSHA256.HashData(CatalogKey, "dedup catalog v1"u8));
 }

@@ -28,7 +28,7 @@ public sealed class PackAssembler : IBlockSaver, IAsyncDisposable
     // order in one pack, which blurs the chunk-size sequences an observer of pack sizes could match against
     // a known file (docs/security.md). In plaintext repositories there is nothing to hide: one pack.
     private readonly OpenPack?[] _packs;
-    private long _bytesAdded, _packsWritten;
+    private long _bytesAdded, _packsWritten, _queuedBytes;
 
     private sealed record OpenPack(PackWriter Writer, FileStream File, string Path);
 
@@ -78,7 +78,10 @@ public sealed class PackAssembler : IBlockSaver, IAsyncDisposable
             OpenPack? full = null;
             lock (_packLock)
             {
-                int slot = _packs.Length == 1 ? 0 : System.Security.Cryptography.RandomNumberGenerator.GetInt32(_packs.Length);
+                // A small backup fills one pack; more open as data arrives, so it does not leave four small ones.
+                _queuedBytes += storedLength;
+                int open = (int)Math.Min(_packs.Length, 1 + _queuedBytes / (_packSize / 2));
+                int slot = open == 1 ? 0 : System.Security.Cryptography.RandomNumberGenerator.GetInt32(open);
                 var pack = _packs[slot] ??= OpenNew();
                 pack.Writer.Add(id, codec, sealedBlob.AsSpan(0, storedLength), length);
                 if (pack.Writer.Length >= _packSize)

@@ -9,8 +9,8 @@ using Dedup.Storage;
 
 namespace Dedup.Repository;
 
-/// <summary>Opens a catalog file: (path, create, password or null) → catalog. The engine does not know which database implements it.</summary>
-public delegate ICatalog CatalogFactory(string path, bool create, string? password);
+/// <summary>Opens a catalog file: (path, create) → store. The engine does not know which database implements it.</summary>
+public delegate ICatalogStore CatalogFactory(string path, bool create);
 
 /// <summary>Options fixed at init.</summary>
 public sealed record InitOptions
@@ -33,7 +33,7 @@ public sealed class Repository : IBlockLoader, IDisposable
     private readonly RepositoryLock _lock;
     private readonly ConcurrentDictionary<BlockId, BlockLocation> _index = new();
 
-    private Repository(RepositoryLayout layout, RepositoryConfig config, Protection protection, ICatalog catalog, LocalPackStore packs, RepositoryLock repositoryLock)
+    private Repository(RepositoryLayout layout, RepositoryConfig config, Protection protection, Catalog catalog, LocalPackStore packs, RepositoryLock repositoryLock)
     {
         (Layout, Config, Protection, Catalog, Packs, _lock) = (layout, config, protection, catalog, packs, repositoryLock);
         foreach (var (id, location) in catalog.Blocks()) _index[id] = location;
@@ -43,7 +43,7 @@ public sealed class Repository : IBlockLoader, IDisposable
     public RepositoryConfig Config { get; }
     public Protection Protection { get; }
     public ContentHasher Hasher => Protection.Hasher;
-    public ICatalog Catalog { get; }
+    public Catalog Catalog { get; }
     public LocalPackStore Packs { get; }
     public IReadOnlyDictionary<BlockId, BlockLocation> Index => _index;
 
@@ -67,7 +67,7 @@ public sealed class Repository : IBlockLoader, IDisposable
             master = MasterKey.Generate();
             new KeyStore(layout.KeysDirectory, layout.TempDirectory, config.Id).Add(master, options.Password, options.Kdf, now);
         }
-        using (catalogFactory(layout.CatalogPath, true, Protection.For(config, master).CatalogPassword)) { }
+        using (catalogFactory(layout.CatalogPath, true)) { }
         DurableFile.Write(layout.ConfigPath, config.Serialize(), layout.TempDirectory);
         return config;
     }
@@ -84,10 +84,10 @@ public sealed class Repository : IBlockLoader, IDisposable
         var master = config.Encrypted ? OpenKeys(layout, config).Open(password()).Master : null;
         var protection = Protection.For(config, master);
         var repositoryLock = RepositoryLock.Acquire(layout, command, lockWait);
-        ICatalog? catalog = null;
+        Catalog? catalog = null;
         try
         {
-            catalog = catalogFactory(layout.CatalogPath, false, protection.CatalogPassword);
+            catalog = new Catalog(catalogFactory(layout.CatalogPath, false), protection.Sealer);
             var repository = new Repository(layout, config, protection, catalog, new LocalPackStore(layout.PacksDirectory, layout.TempDirectory), repositoryLock);
             if (forWriting) repository.Recover();
             return repository;

@@ -3,26 +3,26 @@ using Dedup.Core;
 namespace Dedup.Snapshots;
 
 /// <summary>
-/// The repository's database: snapshots, trees, and the block index (block → pack range).
+/// Where the catalog's records are kept: opaque bytes under ids. The engine seals what it stores here (see
+/// <see cref="Catalog"/>), so an implementation sees no names, paths or block sizes of an encrypted repository.
 /// Every method that changes it is atomic and durable when it returns.
 /// </summary>
-public interface ICatalog : IDisposable
+public interface ICatalogStore : IDisposable
 {
-    IReadOnlyList<Snapshot> Snapshots();
+    IReadOnlyList<(string Id, byte[] Record)> SnapshotRecords();
 
-    /// <summary>Stores the trees the snapshot adds, then the snapshot, in one transaction.</summary>
-    void CommitSnapshot(Snapshot snapshot, IReadOnlyDictionary<BlockId, byte[]> newTrees);
+    /// <summary>Stores the trees a snapshot adds, then the snapshot record, in one transaction.</summary>
+    void CommitSnapshot(string id, byte[] record, IReadOnlyDictionary<BlockId, byte[]> newTrees);
 
     bool HasTree(BlockId id);
 
-    /// <summary>The stored bytes of a tree, or null when it is not in the catalog.</summary>
+    /// <summary>A tree's stored bytes, or null when it is not in the catalog.</summary>
     byte[]? LoadTree(BlockId id);
 
-    /// <summary>Indexes a pack that is already durable in the pack store.</summary>
-    void AddPack(BlockId pack, long length, IReadOnlyList<PackEntry> entries);
+    /// <summary>Records a pack that is already durable in the pack store, with its (sealed) block list.</summary>
+    void AddPack(BlockId pack, long length, byte[] entries);
 
     IReadOnlyList<(BlockId Pack, long Length)> Packs();
 
-    /// <summary>Every indexed block; a block stored in two packs appears once (the first indexed).</summary>
-    IEnumerable<KeyValuePair<BlockId, BlockLocation>> Blocks();
+    IReadOnlyList<(BlockId Pack, byte[] Entries)> PackEntries();
 }

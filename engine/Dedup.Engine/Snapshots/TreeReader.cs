@@ -4,7 +4,7 @@ using Dedup.Core;
 namespace Dedup.Snapshots;
 
 /// <summary>Loads and decodes trees from the catalog, caching decoded trees (they are immutable). Thread safe.</summary>
-public sealed class TreeReader(ICatalog catalog, Crypto.ContentHasher hasher)
+public sealed class TreeReader(Catalog catalog, Crypto.ContentHasher hasher)
 {
     private readonly ConcurrentDictionary<BlockId, Tree> _cache = new();
 

@@ -14,7 +14,7 @@ public class EncryptionTests : IDisposable
 
     public EncryptionTests()
     {
-        _source = _sandbox.Path("data");
+        _source = _sandbox.Path("Acme-Quarterly-Export");
         Directory.CreateDirectory(_source);
         // Random bytes around the marker: incompressible, so a plaintext repository stores it verbatim.
         var rng = new Random(8);
@@ -44,7 +44,7 @@ public class EncryptionTests : IDisposable
         TestRepository.Backup(sealedRepo, [_source]);
         Assert.True(AnyFileContains(plain, Distinctive)); // the probe can see it when it is there
         Assert.False(AnyFileContains(sealedRepo, Distinctive));
-        Assert.False(AnyFileContains(sealedRepo, "data")); // not even the source directory's name
+        Assert.False(AnyFileContains(sealedRepo, "Acme-Quarterly-Export")); // not even the source directory's name
     }
 
     [Fact]

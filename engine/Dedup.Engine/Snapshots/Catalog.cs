@@ -1,0 +1,71 @@
+using System.Text;
+using Dedup.Core;
+using Dedup.Crypto;
+using Dedup.Packs;
+
+namespace Dedup.Snapshots;
+
+/// <summary>
+/// The catalog as the engine uses it: snapshots, trees and the per-pack block lists, sealed with the repository's
+/// sealer before they reach the <see cref="ICatalogStore"/> (each bound to its id, so a record cannot be moved
+/// under another). In a plaintext repository the sealer is the identity.
+/// </summary>
+public sealed class Catalog(ICatalogStore store, IBlobSealer sealer) : IDisposable
+{
+    public IReadOnlyList<Snapshot> Snapshots() =>
+        store.SnapshotRecords()
+            .Select(r => SnapshotCodec.Decode(Open(Encoding.UTF8.GetBytes(r.Id), r.Record, $"snapshot {r.Id[..Math.Min(8, r.Id.Length)]}")))
+            .OrderBy(s => s.Time).ThenBy(s => s.Id, StringComparer.Ordinal).ToList();
+
+    public void CommitSnapshot(Snapshot snapshot, IReadOnlyDictionary<BlockId, byte[]> newTrees)
+    {
+        var sealedTrees = newTrees.ToDictionary(t => t.Key, t => Seal(t.Key.ToArray(), t.Value));
+        store.CommitSnapshot(snapshot.Id, Seal(Encoding.UTF8.GetBytes(snapshot.Id), SnapshotCodec.Encode(snapshot)), sealedTrees);
+    }
+
+    public bool HasTree(BlockId id) => store.HasTree(id);
+
+    public byte[]? LoadTree(BlockId id) => store.LoadTree(id) is { } stored ? Open(id.ToArray(), stored, $"tree {id.ToShortString()}") : null;
+
+    public void AddPack(BlockId pack, long length, IReadOnlyList<PackEntry> entries) =>
+        store.AddPack(pack, length, Seal(pack.ToArray(), PackFormat.EncodeEntries(entries)));
+
+    public IReadOnlyList<(BlockId Pack, long Length)> Packs() => store.Packs();
+
+    /// <summary>Every indexed block with its location; a block in two packs (possible only after a crash) appears twice.</summary>
+    public IEnumerable<KeyValuePair<BlockId, BlockLocation>> Blocks()
+    {
+        foreach (var (pack, sealedEntries) in store.PackEntries())
+        {
+            var entries = Open(pack.ToArray(), sealedEntries, $"index of pack {pack.ToShortString()}");
+            if (entries.Length % PackFormat.EntrySize != 0) throw new CorruptDataException($"catalog index of pack {pack.ToShortString()} is damaged");
+            for (int i = 0; i < entries.Length; i += PackFormat.EntrySize)
+            {
+                var e = PackFormat.ReadEntry(entries.AsSpan(i, PackFormat.EntrySize));
+                yield return new(e.Block, new BlockLocation(pack, e.Offset, e.StoredLength, e.RawLength, e.Codec));
+            }
+        }
+    }
+
+    private byte[] Seal(byte[] associatedData, byte[] plaintext)
+    {
+        if (sealer.Overhead == 0) return plaintext;
+        var sealedBytes = new byte[plaintext.Length + sealer.Overhead];
+        sealer.Seal(associatedData, plaintext, sealedBytes);
+        return sealedBytes;
+    }
+
+    private byte[] Open(byte[] associatedData, byte[] stored, string what)
+    {
+        if (sealer.Overhead == 0) return stored;
+        var plain = new byte[stored.Length];
+        try
+        {
+            int n = sealer.Open(associatedData, stored, plain);
+            return plain[..n];
+        }
+        catch (CorruptDataException e) { throw new CorruptDataException($"catalog {what} is damaged ({e.Message})", e); }
+    }
+
+    public void Dispose() => store.Dispose();
+}
