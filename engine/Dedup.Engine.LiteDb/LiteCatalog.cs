@@ -89,7 +89,8 @@ public sealed class LiteCatalog : ICatalogStore
         }
     }
 
-    public bool HasTree(BlockId id) => Guard(() => _trees.Exists(Query.EQ("_id", id.ToArray())));
+    // FindById, not Exists(Query.EQ(...)): the latter scans the whole collection for binary ids.
+    public bool HasTree(BlockId id) => Guard(() => _trees.FindById(id.ToArray()) is not null);
 
     public byte[]? LoadTree(BlockId id) => Guard(() => _trees.FindById(id.ToArray())?["data"].AsBinary);
 
