@@ -25,13 +25,13 @@ public sealed class Restorer(IBlockLoader loader, TreeReader trees, IRestoreObse
         var items = Plan(snapshot, include, root);
         if (!options.Overwrite)
         {
-            var existing = items.FirstOrDefault(i => i.Kind != Kind.Directory && Path.Exists(i.TargetPath) || (i.Kind != Kind.Directory && new FileInfo(i.TargetPath).LinkTarget is not null));
+            var existing = items.FirstOrDefault(i => i.Kind != Kind.Directory && (Path.Exists(i.TargetPath) || new FileInfo(i.TargetPath).LinkTarget is not null));
             if (existing is not null)
                 throw new DedupException($"refusing to overwrite {existing.TargetPath} (pass --overwrite to replace existing files)");
         }
 
         Directory.CreateDirectory(root);
-        foreach (var dir in items.Where(i => i.Kind == Kind.Directory)) EnsureDirectory(dir.TargetPath, root);
+        foreach (var dir in items.Where(i => i.Kind == Kind.Directory)) EnsureDirectory(dir.TargetPath);
 
         var failed = new List<string>();
         long bytes = 0, verified = 0;
@@ -116,14 +116,13 @@ public sealed class Restorer(IBlockLoader loader, TreeReader trees, IRestoreObse
         return full;
     }
 
-    private static void EnsureDirectory(string path, string root)
+    private static void EnsureDirectory(string path)
     {
         // A symlink planted where a directory belongs could send the files under it outside the target.
         if (new FileInfo(path).LinkTarget is not null)
             throw new DedupException($"{path} is a symlink where the snapshot has a directory; refusing to restore through it");
         if (File.Exists(path)) throw new DedupException($"{path} is a file where the snapshot has a directory");
         Directory.CreateDirectory(path);
-        _ = root;
     }
 
     private long RestoreFile(Item file, RestoreOptions options)
