@@ -84,29 +84,54 @@ public static class Checker
     private static void CheckSnapshots(Repository.Repository repository, HashSet<BlockId> badBlocks, CheckReport report)
     {
         var trees = new TreeReader(repository.Catalog, repository.Hasher);
-        foreach (var snapshot in repository.Catalog.Snapshots())
+        var snapshots = repository.Catalog.Snapshots();
+        // Snapshots share most of their trees: visit each tree once. Only when that finds damage are the
+        // snapshots walked path by path, to name the files it affects.
+        var visited = new HashSet<BlockId>();
+        bool damaged = badBlocks.Count > 0;
+        foreach (var snapshot in snapshots)
         {
-            try
+            try { damaged |= !AllBlocksIndexed(repository, trees, snapshot.Root, visited); }
+            catch (CorruptDataException) { damaged = true; }
+        }
+        if (!damaged) return;
+        foreach (var snapshot in snapshots) ReportDamage(repository, trees, snapshot, badBlocks, report);
+    }
+
+    private static bool AllBlocksIndexed(Repository.Repository repository, TreeReader trees, BlockId tree, HashSet<BlockId> visited)
+    {
+        if (!visited.Add(tree)) return true;
+        bool ok = true;
+        foreach (var node in trees.Load(tree).Nodes)
+        {
+            if (node.Type == NodeType.Directory) ok &= AllBlocksIndexed(repository, trees, node.Subtree, visited);
+            else if (node.Type == NodeType.File) ok &= node.Content.All(b => repository.TryLocate(b, out _));
+        }
+        return ok;
+    }
+
+    private static void ReportDamage(Repository.Repository repository, TreeReader trees, Snapshot snapshot, HashSet<BlockId> badBlocks, CheckReport report)
+    {
+        try
+        {
+            foreach (var (path, node) in trees.Walk(snapshot.Root, "/"))
             {
-                foreach (var (path, node) in trees.Walk(snapshot.Root, "/"))
+                if (node.Type != NodeType.File) continue;
+                foreach (var block in node.Content)
                 {
-                    if (node.Type != NodeType.File) continue;
-                    foreach (var block in node.Content)
-                    {
-                        bool missing = !repository.TryLocate(block, out _);
-                        if (!missing && !badBlocks.Contains(block)) continue;
-                        if (missing) report.Errors.Add($"snapshot {snapshot.ShortId}: {path}: block {block.ToShortString()} is not in the index");
-                        report.AffectedFiles.Add($"{snapshot.ShortId} {path}");
-                        report.AffectedSnapshots.Add(snapshot.ShortId);
-                        break;
-                    }
+                    bool missing = !repository.TryLocate(block, out _);
+                    if (!missing && !badBlocks.Contains(block)) continue;
+                    if (missing) report.Errors.Add($"snapshot {snapshot.ShortId}: {path}: block {block.ToShortString()} is not in the index");
+                    report.AffectedFiles.Add($"{snapshot.ShortId} {path}");
+                    report.AffectedSnapshots.Add(snapshot.ShortId);
+                    break;
                 }
             }
-            catch (CorruptDataException e)
-            {
-                report.Errors.Add($"snapshot {snapshot.ShortId}: {e.Message}");
-                report.AffectedSnapshots.Add(snapshot.ShortId);
-            }
+        }
+        catch (CorruptDataException e)
+        {
+            report.Errors.Add($"snapshot {snapshot.ShortId}: {e.Message}");
+            report.AffectedSnapshots.Add(snapshot.ShortId);
         }
     }
 }
