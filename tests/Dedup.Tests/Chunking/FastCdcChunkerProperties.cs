@@ -65,8 +65,9 @@ public class FastCdcChunkerProperties
             var after = Split(edited).Select(b => BlockId.Hash(b)).ToList();
             int changed = after.Count(id => !before.Contains(id));
             // One insertion disturbs the chunk holding it and, when it moves a cut, the few after it until the
-            // boundaries resynchronise (measured: 1 chunk in 91% of cases, at most 10 of ~90 in 3000 trials).
-            return changed <= after.Count / 6 && after.Count > 20;
+            // boundaries resynchronise (measured: 1 chunk in 91% of cases, at most 10 of ~90 in 3000 trials;
+            // the bound leaves room for that tail so the property does not flake, and fails a chunker that never resyncs).
+            return changed <= after.Count / 4 && after.Count > 20;
         }).Check(Config.QuickThrowOnFailure.WithMaxTest(300));
     }
 
