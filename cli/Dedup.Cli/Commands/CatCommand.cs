@@ -15,7 +15,7 @@ public static class CatCommand
         {
             using var repository = context.Open("cat");
             var snap = SnapshotResolver.Resolve(repository.Catalog.Snapshots(), parse.GetValue(snapshot)!);
-            string wanted = "/" + string.Join('/', TreeReader.SplitPath(parse.GetValue(path)!));
+            string wanted = TreeReader.Normalize(parse.GetValue(path)!);
             var node = new TreeReader(repository.Catalog, repository.Hasher).Find(snap.Root, wanted)
                 ?? throw new DedupException($"{wanted}: no such path in snapshot {snap.ShortId}");
             if (node.Type != NodeType.File) throw new DedupException($"{wanted} is not a file");

@@ -49,7 +49,7 @@ public static class LsCommand
     internal static IEnumerable<(string Path, TreeNode Node)> Entries(TreeReader trees, Snapshot snapshot, string? path)
     {
         if (string.IsNullOrEmpty(path) || TreeReader.SplitPath(path).Length == 0) return trees.Walk(snapshot.Root, "/");
-        string normalized = "/" + string.Join('/', TreeReader.SplitPath(path));
+        string normalized = TreeReader.Normalize(path);
         var node = trees.Find(snapshot.Root, normalized) ?? throw new DedupException($"{normalized}: no such path in snapshot {snapshot.ShortId}");
         var self = new[] { (normalized, node) };
         return node.Type == NodeType.Directory ? self.Concat(trees.Walk(node.Subtree, normalized)) : self;

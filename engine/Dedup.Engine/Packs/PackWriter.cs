@@ -31,7 +31,6 @@ public sealed class PackWriter : IDisposable
     }
 
     public long Length => _length;
-    public int Count => _entries.Count;
     public IReadOnlyList<PackEntry> Entries => _entries;
 
     public void Add(BlockId id, Codec codec, ReadOnlySpan<byte> stored, int rawLength)

@@ -72,7 +72,7 @@ public sealed class Restorer(IBlockLoader loader, TreeReader trees, IRestoreObse
     private List<Item> Plan(Snapshot snapshot, IReadOnlyList<string> include, string root)
     {
         var items = new List<Item>();
-        var selections = include.Count == 0 ? ["/"] : include.Select(p => "/" + string.Join('/', TreeReader.SplitPath(p))).Distinct().ToList();
+        var selections = include.Count == 0 ? ["/"] : include.Select(TreeReader.Normalize).Distinct().ToList();
         foreach (var selection in selections)
         {
             if (selection == "/")

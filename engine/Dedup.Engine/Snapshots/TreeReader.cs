@@ -39,6 +39,9 @@ public sealed class TreeReader(Catalog catalog, Crypto.ContentHasher hasher)
     public static string[] SplitPath(string path) =>
         path.Split('/', StringSplitOptions.RemoveEmptyEntries).Where(p => p != ".").ToArray();
 
+    /// <summary>A user's path as the stored form: absolute, single slashes, no "." parts ("a//b/" → "/a/b").</summary>
+    public static string Normalize(string path) => "/" + string.Join('/', SplitPath(path));
+
     /// <summary>Every node under a tree, depth first, with its absolute stored path.</summary>
     public IEnumerable<(string Path, TreeNode Node)> Walk(BlockId tree, string prefix)
     {

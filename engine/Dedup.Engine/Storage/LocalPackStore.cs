@@ -34,25 +34,20 @@ public sealed class LocalPackStore(string packDirectory, string tempDirectory) :
         PackReader.ReadExactly(handle, buffer, offset);
     }
 
-    private SafeFileHandle Open(BlockId id)
-    {
-        try { return File.OpenHandle(PathOf(id), FileMode.Open, FileAccess.Read, FileShare.Read); }
-        catch (FileNotFoundException) { throw new CorruptDataException($"pack {id.ToShortString()} is missing"); }
-        catch (DirectoryNotFoundException) { throw new CorruptDataException($"pack {id.ToShortString()} is missing"); }
-    }
+    private SafeFileHandle Open(BlockId id) => IfPresent(id, path => File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read));
 
-    public byte[] ReadAll(BlockId id)
-    {
-        try { return File.ReadAllBytes(PathOf(id)); }
-        catch (FileNotFoundException) { throw new CorruptDataException($"pack {id.ToShortString()} is missing"); }
-        catch (DirectoryNotFoundException) { throw new CorruptDataException($"pack {id.ToShortString()} is missing"); }
-    }
+    public byte[] ReadAll(BlockId id) => IfPresent(id, File.ReadAllBytes);
 
-    public List<PackEntry> ReadEntries(BlockId id, Crypto.IBlobSealer sealer)
+    public List<PackEntry> ReadEntries(BlockId id, Crypto.IBlobSealer sealer) => IfPresent(id, path => PackReader.ReadEntries(path, sealer));
+
+    /// <summary>A pack the index names but the disk lacks is damage to the repository, not an I/O hiccup.</summary>
+    private T IfPresent<T>(BlockId id, Func<string, T> read)
     {
-        try { return PackReader.ReadEntries(PathOf(id), sealer); }
-        catch (FileNotFoundException) { throw new CorruptDataException($"pack {id.ToShortString()} is missing"); }
-        catch (DirectoryNotFoundException) { throw new CorruptDataException($"pack {id.ToShortString()} is missing"); }
+        try { return read(PathOf(id)); }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new CorruptDataException($"pack {id.ToShortString()} is missing");
+        }
     }
 
     public bool Exists(BlockId id) => File.Exists(PathOf(id));

@@ -35,7 +35,7 @@ public class CliTests : IDisposable
     {
         var result = _cli.Run(["backup", _source, "--json", .. extra]);
         Assert.True(result.ExitCode == 0, result.ToString());
-        return JsonDocument.Parse(result.Stdout.Trim().Split('\n')[^1]).RootElement;
+        return result.LastJson;
     }
 
     [Fact]
@@ -190,7 +190,7 @@ public class CliTests : IDisposable
         var result = _cli.RunWith(null, asNobody, "backup", _source, "--json");
         Assert.True(result.ExitCode == 3, result.ToString());
         Assert.Contains("secret.key", result.Stderr);
-        var summary = JsonDocument.Parse(result.Stdout.Trim().Split('\n')[^1]).RootElement;
+        var summary = result.LastJson;
         Assert.Equal(1, summary.GetProperty("errors").GetInt32());
         Assert.Equal(3, summary.GetProperty("files_new").GetInt32());
     }

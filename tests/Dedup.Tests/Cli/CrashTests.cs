@@ -54,7 +54,7 @@ public class CrashTests
         Assert.True(finishedByKilledRuns > 16_000_000, $"no killed run finished a pack ({finishedByKilledRuns} bytes in packs): the test did not exercise reuse");
         var final = cli.Run("backup", source, "--json");
         Assert.True(final.ExitCode == 0, final.ToString());
-        var summary = JsonDocument.Parse(final.Stdout.Trim().Split('\n')[^1]).RootElement;
+        var summary = final.LastJson;
         long added = summary.GetProperty("bytes_added").GetInt64();
         Assert.True(added <= DataBytes + 2_000_000 - finishedByKilledRuns, $"added {added} bytes although {finishedByKilledRuns} were already packed");
         Assert.Empty(Directory.EnumerateFiles(sandbox.Path("repo", "tmp")));

@@ -10,6 +10,8 @@ public sealed class DedupCli(string repository)
     public sealed record Result(int ExitCode, string Stdout, string Stderr)
     {
         public string[] StderrLines => Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        /// <summary>The last line of stdout as JSON: where `--json` commands put their summary.</summary>
+        public System.Text.Json.JsonElement LastJson => System.Text.Json.JsonDocument.Parse(Stdout.Trim().Split('\n')[^1]).RootElement;
         public override string ToString() => $"exit {ExitCode}\nstdout: {Stdout}\nstderr: {Stderr}";
     }
 
