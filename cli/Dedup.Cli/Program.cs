@@ -25,6 +25,10 @@ root.Subcommands.Add(StatsCommand.Create());
 root.Subcommands.Add(RestoreCommand.Create());
 root.Subcommands.Add(CheckCommand.Create());
 root.Subcommands.Add(KeyCommand.Create());
+root.Subcommands.Add(RemoteCommand.Create());
+root.Subcommands.Add(MirrorCommand.Create());
+root.Subcommands.Add(RecoverCommand.Create());
+root.Subcommands.Add(RepairCommand.Create());
 
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)

@@ -89,6 +89,25 @@ public sealed class LiteCatalog : ICatalogStore
         }
     }
 
+    public void AddTrees(IReadOnlyDictionary<BlockId, byte[]> trees)
+    {
+        _db.BeginTrans();
+        try
+        {
+            foreach (var (treeId, bytes) in trees)
+                _trees.Upsert(new BsonDocument { ["_id"] = treeId.ToArray(), ["data"] = bytes });
+            _db.Commit();
+        }
+        catch
+        {
+            _db.Rollback();
+            throw;
+        }
+    }
+
+    public IEnumerable<(BlockId Id, byte[] Data)> TreeRecords() => Guard(() =>
+        _trees.FindAll().Select(d => (BlockId.Read(d["_id"].AsBinary), d["data"].AsBinary)).ToList());
+
     // FindById, not Exists(Query.EQ(...)): the latter scans the whole collection for binary ids.
     public bool HasTree(BlockId id) => Guard(() => _trees.FindById(id.ToArray()) is not null);
 

@@ -1,7 +1,12 @@
+using System.Collections.Concurrent;
+using System.Net.Sockets;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Dedup.Core;
 using Minio;
 using Minio.DataModel.Args;
+using Minio.Exceptions;
+using ObjectNotFoundException = Dedup.Storage.ObjectNotFoundException;
 
 namespace Dedup.Storage.S3;
 
@@ -10,35 +15,45 @@ namespace Dedup.Storage.S3;
 public sealed class S3ObjectStore : IObjectStore, IDisposable
 {
     private readonly IMinioClient _client;
-    private readonly string _bucket, _prefix;
+    private readonly string _bucket, _prefix, _endpoint;
+    private readonly TimeSpan _timeout;
+    // Sizes seen by stat, list or put: a range check needs no extra request for an object already known.
+    private readonly ConcurrentDictionary<string, long> _sizes = new(StringComparer.Ordinal);
 
     public S3ObjectStore(Uri endpoint, string bucket, string prefix, string accessKey, string secretKey, string? region = null, TimeSpan? timeout = null)
     {
         _bucket = bucket;
+        _endpoint = endpoint.GetLeftPart(UriPartial.Authority);
+        _timeout = timeout ?? TimeSpan.FromSeconds(60);
         _prefix = prefix.Length == 0 || prefix.EndsWith('/') ? prefix : prefix + "/";
         var client = new MinioClient()
             .WithEndpoint(endpoint.Host, endpoint.Port)
             .WithSSL(endpoint.Scheme == Uri.UriSchemeHttps)
             .WithCredentials(accessKey, secretKey)
-            .WithTimeout((int)(timeout ?? TimeSpan.FromSeconds(60)).TotalMilliseconds)
+            .WithTimeout((int)_timeout.TotalMilliseconds)
             .WithHttpClient(new HttpClient(new HeadPartialContentFix()));
         if (!string.IsNullOrEmpty(region)) client = client.WithRegion(region);
         _client = client.Build();
     }
 
     /// <summary>Creates the bucket when it does not exist (for tests and first use).</summary>
-    public async Task EnsureBucketAsync(CancellationToken cancellationToken)
+    public Task EnsureBucketAsync(CancellationToken cancellationToken) => Translate("bucket", async () =>
     {
         if (!await _client.BucketExistsAsync(new BucketExistsArgs().WithBucket(_bucket), cancellationToken))
             await _client.MakeBucketAsync(new MakeBucketArgs().WithBucket(_bucket), cancellationToken);
-    }
+        return true;
+    }, cancellationToken);
 
-    public async Task PutAsync(string key, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
+    public Task PutAsync(string key, ReadOnlyMemory<byte> content, CancellationToken cancellationToken) => Translate(key, async () =>
     {
-        using var stream = new MemoryStream(content.ToArray(), writable: false);
+        _sizes.TryRemove(key, out _);
+        using var stream = MemoryMarshal.TryGetArray(content, out var segment)
+            ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
+            : new MemoryStream(content.ToArray(), writable: false);
         await _client.PutObjectAsync(new PutObjectArgs().WithBucket(_bucket).WithObject(_prefix + key)
             .WithStreamData(stream).WithObjectSize(content.Length).WithContentType("application/octet-stream"), cancellationToken);
-    }
+        return true;
+    }, cancellationToken);
 
     public Task<byte[]> GetAsync(string key, CancellationToken cancellationToken) =>
         ReadAsync(key, new GetObjectArgs(), cancellationToken);
@@ -46,7 +61,7 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
     public async Task<byte[]> GetRangeAsync(string key, long offset, int length, CancellationToken cancellationToken)
     {
         // The SDK fails obscurely on a range past the end: check it against the object's size first.
-        long size = await StatAsync(key, cancellationToken) ?? throw new ObjectNotFoundException(key);
+        long size = _sizes.TryGetValue(key, out long known) ? known : await StatAsync(key, cancellationToken) ?? throw new ObjectNotFoundException(key);
         if (offset < 0 || length < 0 || offset + length > size)
             throw new ArgumentOutOfRangeException(nameof(offset), $"range {offset}+{length} is outside object {key} of {size} bytes");
         if (length == 0) return [];
@@ -55,38 +70,87 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
         return bytes;
     }
 
-    private async Task<byte[]> ReadAsync(string key, GetObjectArgs args, CancellationToken cancellationToken)
+    private Task<byte[]> ReadAsync(string key, GetObjectArgs args, CancellationToken cancellationToken) => Translate(key, async () =>
     {
         using var buffer = new MemoryStream();
-        try
-        {
-            await _client.GetObjectAsync(args.WithBucket(_bucket).WithObject(_prefix + key)
-                .WithCallbackStream(async (stream, ct) => await stream.CopyToAsync(buffer, ct)), cancellationToken);
-        }
-        catch (Minio.Exceptions.ObjectNotFoundException) { throw new ObjectNotFoundException(key); }
+        await _client.GetObjectAsync(args.WithBucket(_bucket).WithObject(_prefix + key)
+            .WithCallbackStream(async (stream, ct) => await stream.CopyToAsync(buffer, ct)), cancellationToken);
         return buffer.ToArray();
-    }
+    }, cancellationToken);
 
     public async Task<long?> StatAsync(string key, CancellationToken cancellationToken)
     {
         try
         {
-            var stat = await _client.StatObjectAsync(new StatObjectArgs().WithBucket(_bucket).WithObject(_prefix + key), cancellationToken);
+            var stat = await Translate(key, () => _client.StatObjectAsync(new StatObjectArgs().WithBucket(_bucket).WithObject(_prefix + key), cancellationToken), cancellationToken);
+            _sizes[key] = stat.Size;
             return stat.Size;
         }
-        catch (Minio.Exceptions.ObjectNotFoundException) { return null; }
+        catch (ObjectNotFoundException)
+        {
+            _sizes.TryRemove(key, out _);
+            return null;
+        }
     }
 
     public async IAsyncEnumerable<(string Key, long Size)> ListAsync(string prefix, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         // ListObjectsV2 (the SDK's default) pages past 1,000 keys; V1 would stop there.
         var args = new ListObjectsArgs().WithBucket(_bucket).WithPrefix(_prefix + prefix).WithRecursive(true);
-        await foreach (var item in _client.ListObjectsEnumAsync(args, cancellationToken))
-            yield return (item.Key[_prefix.Length..], (long)item.Size);
+        var items = _client.ListObjectsEnumAsync(args, cancellationToken).GetAsyncEnumerator(cancellationToken);
+        try
+        {
+            while (await Translate(prefix, async () => await items.MoveNextAsync(), cancellationToken))
+            {
+                string key = items.Current.Key[_prefix.Length..];
+                _sizes[key] = (long)items.Current.Size;
+                yield return (key, (long)items.Current.Size);
+            }
+        }
+        finally { await items.DisposeAsync(); }
     }
 
-    public async Task DeleteAsync(string key, CancellationToken cancellationToken) =>
+    public Task DeleteAsync(string key, CancellationToken cancellationToken) => Translate(key, async () =>
+    {
+        _sizes.TryRemove(key, out _);
         await _client.RemoveObjectAsync(new RemoveObjectArgs().WithBucket(_bucket).WithObject(_prefix + key), cancellationToken);
+        return true;
+    }, cancellationToken);
+
+    /// <summary>The SDK's many exception types (and the raw HTTP ones it lets through) as the three the engine acts on:
+    /// not found, a permanent <see cref="RemoteException"/> (access, bucket), or a transient one worth retrying.</summary>
+    private async Task<T> Translate<T>(string key, Func<Task<T>> operation, CancellationToken cancellationToken)
+    {
+        try { return await operation(); }
+        catch (Minio.Exceptions.ObjectNotFoundException) { throw new ObjectNotFoundException(key); }
+        catch (BucketNotFoundException e) { throw new RemoteException($"bucket {_bucket} does not exist at {_endpoint}", false, e); }
+        catch (Exception e) when (e is AccessDeniedException or AuthorizationException or ForbiddenException)
+        {
+            throw new RemoteException($"access denied to bucket {_bucket} at {_endpoint} (check DEDUP_S3_ACCESS_KEY and DEDUP_S3_SECRET_KEY)", false, e);
+        }
+        catch (InvalidBucketNameException e) { throw new RemoteException($"invalid bucket name {_bucket}: {e.Message}", false, e); }
+        catch (ErrorResponseException e) when (e.Response?.Code is { } code)
+        {
+            throw code switch
+            {
+                "NoSuchBucket" => new RemoteException($"bucket {_bucket} does not exist at {_endpoint}", false, e),
+                "NoSuchKey" => new ObjectNotFoundException(key),
+                "AccessDenied" or "InvalidAccessKeyId" or "SignatureDoesNotMatch" =>
+                    new RemoteException($"access denied to bucket {_bucket} at {_endpoint} ({code}; check DEDUP_S3_ACCESS_KEY and DEDUP_S3_SECRET_KEY)", false, e),
+                _ => new RemoteException($"{_endpoint} answered {code}", true, e),
+            };
+        }
+        catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new RemoteException($"{_endpoint} did not answer within {_timeout.TotalSeconds:0.#} s", true, e);
+        }
+        catch (Exception e) when (e is HttpRequestException or IOException or SocketException or ConnectionException
+            or InternalServerException or UnexpectedShortReadException or MinioException)
+        {
+            string cause = (e.InnerException ?? e).Message;
+            throw new RemoteException($"cannot reach {_endpoint}: {(cause.Length > 0 ? cause : e.GetType().Name)}", true, e);
+        }
+    }
 
     public void Dispose() => (_client as IDisposable)?.Dispose();
 }

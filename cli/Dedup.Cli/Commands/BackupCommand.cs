@@ -18,8 +18,9 @@ public static class BackupCommand
         var stdin = new Option<bool>("--stdin") { Description = "back up what is read from standard input" };
         var stdinName = new Option<string>("--stdin-name") { Description = "file name for --stdin", DefaultValueFactory = _ => "stdin" };
         var host = new Option<string?>("--host") { Description = "host name to record (default: this machine's)" };
+        var mirror = new Option<string?>("--mirror") { Description = "push to this remote after the backup (as 'dedup mirror push NAME')" };
 
-        var command = new Command("backup", "Create a new snapshot of files and directories") { paths, kind, tags, excludes, stdin, stdinName, host };
+        var command = new Command("backup", "Create a new snapshot of files and directories") { paths, kind, tags, excludes, stdin, stdinName, host, mirror };
         command.SetAction((parse, ct) => CliContext.RunAsync(parse, async context =>
         {
             var sources = parse.GetValue(paths) ?? [];
@@ -47,6 +48,12 @@ public static class BackupCommand
                 return BackupRunner.RunAsync(repository, request, observer, TimeProvider.System, ct);
             });
             Report(context, result, clock.Elapsed);
+            // The snapshot is durable before the push starts: a failed push leaves it local-only, never lost.
+            if (parse.GetValue(mirror) is { } remoteName)
+            {
+                int pushed = await MirrorCommand.PushAsync(context, repository, remoteName, 4, ct);
+                if (pushed != ExitCodes.Success) return pushed;
+            }
             return result.Snapshot.Totals.Errors > 0 ? ExitCodes.PartialBackup : ExitCodes.Success;
         }));
         return command;

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Dedup.Check;
+using Dedup.Mirror;
 
 namespace Dedup.Cli.Commands;
 
@@ -8,18 +9,41 @@ public static class CheckCommand
     public static Command Create()
     {
         var readData = new Option<bool>("--read-data") { Description = "also read every pack and re-hash every block" };
-        var command = new Command("check", "Check the repository for damage and list what it affects") { readData };
-        command.SetAction(parse => CliContext.RunAsync(parse, async context =>
+        var remote = new Option<string?>("--remote") { Description = "also check this remote's copy (with --read-data: download and verify every pack)" };
+        var command = new Command("check", "Check the repository for damage and list what it affects") { readData, remote };
+        command.SetAction((parse, ct) => CliContext.RunAsync(parse, async context =>
         {
             using var repository = context.Open("check");
             bool read = parse.GetValue(readData);
             var report = await ProgressDisplay.RunAsync(context, read ? "reading packs" : "checking packs", "packs", counter =>
                 Task.FromResult(Checker.Run(repository, read, (done, total) => { counter.SetTotal(total); counter.AddBytes(1); counter.AddItem(); })));
+            RemoteCheckReport? remoteReport = null;
+            string? remoteName = null;
+            if (parse.GetValue(remote) is { } given)
+            {
+                using var connection = Remotes.Connect(Remotes.Resolve(context, given));
+                remoteName = connection.Definition.Name;
+                remoteReport = await ProgressDisplay.RunAsync(context, $"checking {remoteName}", "packs", counter =>
+                    RemoteChecker.RunAsync(repository, connection.Store, read, 4, ct, (done, total) => { counter.SetTotal(total); counter.AddBytes(1); counter.AddItem(); }));
+            }
+            bool ok = report.Ok && (remoteReport?.Ok ?? true);
             if (context.Json)
             {
                 Console.Out.WriteLine(Format.ToJson(new
                 {
-                    ok = report.Ok,
+                    ok,
+                    remote = remoteReport is null ? null : new
+                    {
+                        name = remoteName,
+                        ok = remoteReport.Ok,
+                        packs_checked = remoteReport.PacksChecked,
+                        packs_pending = remoteReport.PacksPending,
+                        bytes_read = remoteReport.BytesRead,
+                        damaged_packs = remoteReport.DamagedPacks,
+                        damaged_segments = remoteReport.DamagedSegments,
+                        affected_snapshots = remoteReport.Affected.AffectedSnapshots,
+                        affected_files = remoteReport.Affected.AffectedFiles,
+                    },
                     packs_checked = report.PacksChecked,
                     blocks_read = report.BlocksRead,
                     errors = report.Errors,
@@ -39,12 +63,22 @@ public static class CheckCommand
                     Console.Error.WriteLine("affected files (snapshot path):");
                     foreach (var file in report.AffectedFiles) Console.Error.WriteLine($"  {file}");
                 }
-                context.Info(report.Ok
-                    ? $"no errors were found ({report.PacksChecked} packs{(read ? $", {report.BlocksRead} blocks read" : "")})"
-                    : "");
+                if (report.Ok) context.Info($"no errors were found ({report.PacksChecked} packs{(read ? $", {report.BlocksRead} blocks read" : "")})");
+                if (remoteReport is not null)
+                {
+                    foreach (var (pack, problem) in remoteReport.DamagedPacks) Console.Error.WriteLine($"error: {remoteName}: pack {pack}: {problem}");
+                    foreach (var segment in remoteReport.DamagedSegments) Console.Error.WriteLine($"error: {remoteName}: {segment}");
+                    if (remoteReport.Affected.AffectedFiles.Count > 0)
+                    {
+                        Console.Error.WriteLine($"affected snapshots on {remoteName}: {string.Join(' ', remoteReport.Affected.AffectedSnapshots)}");
+                        foreach (var file in remoteReport.Affected.AffectedFiles) Console.Error.WriteLine($"  {file}");
+                    }
+                    if (remoteReport.Ok) context.Info($"no errors were found on {remoteName} ({remoteReport.PacksChecked} packs{(read ? $", {Format.Bytes(remoteReport.BytesRead)} read" : "")}; {remoteReport.PacksPending} packs not pushed yet)");
+                }
             }
             if (!report.Ok) context.Error($"repository has errors: {report.DamagedPacks.Count} damaged packs, {report.AffectedSnapshots.Count} affected snapshots");
-            return report.Ok ? ExitCodes.Success : ExitCodes.Error;
+            if (remoteReport is { Ok: false }) context.Error($"remote {remoteName} has errors: {remoteReport.DamagedPacks.Count} damaged packs, {remoteReport.DamagedSegments.Count} damaged catalog segments (run 'dedup repair')");
+            return ok ? ExitCodes.Success : ExitCodes.Error;
         }));
         return command;
     }

@@ -1,5 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
+using Dedup.Core;
+using Dedup.Mirror;
 using Dedup.Restore;
 using Dedup.Snapshots;
 
@@ -14,7 +16,8 @@ public static class RestoreCommand
         var target = new Option<string>("--target", "-t") { Description = "directory to restore into; stored /a/b lands at DIR/a/b", Required = true };
         var overwrite = new Option<bool>("--overwrite") { Description = "replace files that already exist in the target" };
         var verify = new Option<bool>("--verify") { Description = "re-read and re-hash every restored file" };
-        var command = new Command("restore", "Restore a snapshot, or some paths of it, into a directory") { snapshot, paths, target, overwrite, verify };
+        var remote = new Option<string?>("--remote") { Description = "read blocks missing (or damaged) locally from this remote, fetching only their byte ranges" };
+        var command = new Command("restore", "Restore a snapshot, or some paths of it, into a directory") { snapshot, paths, target, overwrite, verify, remote };
         command.SetAction((parse, ct) => CliContext.RunAsync(parse, async context =>
         {
             using var repository = context.Open("restore");
@@ -22,13 +25,16 @@ public static class RestoreCommand
             var include = parse.GetValue(paths) ?? [];
             var options = new RestoreOptions { Overwrite = parse.GetValue(overwrite), Verify = parse.GetValue(verify) };
             var clock = Stopwatch.StartNew();
+            using var connection = parse.GetValue(remote) is { } remoteName ? Remotes.Connect(Remotes.Resolve(context, remoteName)) : null;
+            IBlockLoader loader = connection is null ? repository : new RemoteBlockLoader(repository, connection.Store, ct);
             var result = await ProgressDisplay.RunAsync(context, "restore", "files", counter =>
             {
                 var trees = new TreeReader(repository.Catalog, repository.Hasher);
                 counter.SetTotal(include.Length == 0 ? snap.Totals.Bytes : -1);
                 var observer = new RestoreProgress(counter, context);
-                return Task.FromResult(new Restorer(repository, trees, observer).Restore(snap, include, parse.GetValue(target)!, options));
+                return Task.FromResult(new Restorer(loader, trees, observer).Restore(snap, include, parse.GetValue(target)!, options));
             });
+            long remoteBytes = connection?.Counter.BytesDownloaded ?? 0;
             if (context.Json)
             {
                 Console.Out.WriteLine(Format.ToJson(new
@@ -39,6 +45,9 @@ public static class RestoreCommand
                     dirs_restored = result.Directories,
                     bytes_restored = result.Bytes,
                     files_verified = result.Verified,
+                    remote = connection?.Definition.Name,
+                    remote_bytes_downloaded = remoteBytes,
+                    remote_requests = connection?.Counter.Requests ?? 0,
                     errors = result.Failed.Count,
                     failed = result.Failed,
                     duration_seconds = Math.Round(clock.Elapsed.TotalSeconds, 3),
@@ -47,6 +56,7 @@ public static class RestoreCommand
             else
             {
                 context.Info($"restored {result.Files} files, {result.Directories} directories, {Format.Bytes(result.Bytes)} from snapshot {snap.ShortId} in {Format.Duration(clock.Elapsed)}{(options.Verify ? $"; verified {result.Verified} files" : "")}");
+                if (connection is not null) context.Info($"fetched {Format.Bytes(remoteBytes)} from {connection.Definition.Name} in {connection.Counter.Requests} requests");
             }
             if (result.Failed.Count > 0)
             {

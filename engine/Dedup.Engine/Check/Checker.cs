@@ -51,6 +51,20 @@ public static class Checker
         return report;
     }
 
+    /// <summary>Names the snapshots and files that the given damaged blocks (and any block the index lacks) affect.</summary>
+    public static void MapDamage(Repository.Repository repository, HashSet<BlockId> badBlocks, CheckReport report)
+    {
+        var trees = new TreeReader(repository.Catalog, repository.Hasher);
+        foreach (var snapshot in repository.Catalog.Snapshots()) ReportDamage(repository, trees, snapshot, badBlocks, report);
+    }
+
+    /// <summary>The blocks of the given packs, per the index.</summary>
+    public static HashSet<BlockId> BlocksIn(Repository.Repository repository, IEnumerable<BlockId> packs)
+    {
+        var set = packs.ToHashSet();
+        return repository.Index.Where(kv => set.Contains(kv.Value.Pack)).Select(kv => kv.Key).ToHashSet();
+    }
+
     private static void CheckPack(Repository.Repository repository, BlockId pack, long length, List<KeyValuePair<BlockId, BlockLocation>> indexed,
         bool readData, HashSet<BlockId> badBlocks, CheckReport report)
     {

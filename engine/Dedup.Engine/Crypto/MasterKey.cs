@@ -22,7 +22,7 @@ public sealed class MasterKey
     public byte[] IdKey { get; }
     /// <summary>Seeds the chunker's gear table.</summary>
     public byte[] ChunkerSeed { get; }
-    /// <summary>Reserved for the catalog export of the mirror (the local catalog's records are sealed with the data key).</summary>
+    /// <summary>Seals the catalog segments the mirror uploads (the local catalog's records are sealed with the data key).</summary>
     public byte[] CatalogKey { get; }
 
     public static MasterKey Generate() => new(

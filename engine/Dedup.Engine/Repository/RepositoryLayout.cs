@@ -11,4 +11,6 @@ public sealed class RepositoryLayout(string root)
     public string KeysDirectory => Path.Combine(Root, "keys");
     public string LockPath => Path.Combine(Root, "lock");
     public string LockOwnerPath => Path.Combine(Root, "lock.owner");
+    /// <summary>The mirror remotes (names and locations; never credentials).</summary>
+    public string RemotesPath => Path.Combine(Root, "remotes.json");
 }

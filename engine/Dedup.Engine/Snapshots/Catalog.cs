@@ -47,6 +47,65 @@ public sealed class Catalog(ICatalogStore store, IBlobSealer sealer) : IDisposab
         }
     }
 
+    /// <summary>Every record, sealed as stored: what the mirror uploads.</summary>
+    public IEnumerable<CatalogRecord> ExportRecords()
+    {
+        var lengths = store.Packs().ToDictionary(p => p.Pack, p => p.Length);
+        foreach (var (pack, entries) in store.PackEntries())
+            yield return new CatalogRecord(CatalogRecordKind.Pack, pack.ToArray(), lengths.GetValueOrDefault(pack), entries);
+        foreach (var (id, data) in store.TreeRecords())
+            yield return new CatalogRecord(CatalogRecordKind.Tree, id.ToArray(), 0, data);
+        foreach (var (id, record) in store.SnapshotRecords())
+            yield return new CatalogRecord(CatalogRecordKind.Snapshot, Encoding.UTF8.GetBytes(id), 0, record);
+    }
+
+    /// <summary>Adds records from another copy of this repository's catalog (the mirror's). Each is authenticated
+    /// and decoded before anything is stored; records already present are skipped. Trees go in before the
+    /// snapshots that name them. Returns how many records were added.</summary>
+    public int ImportRecords(IEnumerable<CatalogRecord> records, ContentHasher hasher)
+    {
+        var packs = store.Packs().Select(p => p.Pack).ToHashSet();
+        var snapshots = store.SnapshotRecords().Select(r => r.Id).ToHashSet(StringComparer.Ordinal);
+        var trees = new Dictionary<BlockId, byte[]>();
+        var newSnapshots = new List<(string Id, byte[] Record)>();
+        int added = 0;
+        foreach (var record in records)
+        {
+            switch (record.Kind)
+            {
+                case CatalogRecordKind.Pack:
+                    var pack = BlockId.Read(record.Id);
+                    if (!packs.Add(pack)) continue;
+                    var entries = Open(record.Id, record.Sealed, $"index of pack {pack.ToShortString()}");
+                    if (entries.Length % PackFormat.EntrySize != 0 || record.PackLength <= 0)
+                        throw new CorruptDataException($"catalog index of pack {pack.ToShortString()} is damaged");
+                    store.AddPack(pack, record.PackLength, record.Sealed);
+                    added++;
+                    break;
+                case CatalogRecordKind.Tree:
+                    var tree = BlockId.Read(record.Id);
+                    if (trees.ContainsKey(tree) || store.HasTree(tree)) continue;
+                    var bytes = Open(record.Id, record.Sealed, $"tree {tree.ToShortString()}");
+                    if (hasher.Hash(bytes) != tree) throw new CorruptDataException($"tree {tree.ToShortString()} is damaged (content hash mismatch)");
+                    TreeCodec.Decode(bytes);
+                    trees[tree] = record.Sealed;
+                    break;
+                case CatalogRecordKind.Snapshot:
+                    string id = Encoding.UTF8.GetString(record.Id);
+                    if (!snapshots.Add(id)) continue;
+                    if (SnapshotCodec.Decode(Open(record.Id, record.Sealed, $"snapshot {id[..Math.Min(8, id.Length)]}")).Id != id)
+                        throw new CorruptDataException($"catalog snapshot {id[..Math.Min(8, id.Length)]} is damaged (id mismatch)");
+                    newSnapshots.Add((id, record.Sealed));
+                    break;
+                default:
+                    throw new CorruptDataException($"catalog record of unknown kind {(int)record.Kind}");
+            }
+        }
+        if (trees.Count > 0) store.AddTrees(trees);
+        foreach (var (id, sealedRecord) in newSnapshots) store.CommitSnapshot(id, sealedRecord, new Dictionary<BlockId, byte[]>());
+        return added + trees.Count + newSnapshots.Count;
+    }
+
     private byte[] Seal(byte[] associatedData, byte[] plaintext)
     {
         if (sealer.Overhead == 0) return plaintext;

@@ -16,6 +16,11 @@ public interface ICatalogStore : IDisposable
 
     bool HasTree(BlockId id);
 
+    /// <summary>Stores trees without a snapshot (the mirror's import: trees arrive before the snapshots that name them).</summary>
+    void AddTrees(IReadOnlyDictionary<BlockId, byte[]> trees);
+
+    IEnumerable<(BlockId Id, byte[] Data)> TreeRecords();
+
     /// <summary>A tree's stored bytes, or null when it is not in the catalog.</summary>
     byte[]? LoadTree(BlockId id);
 

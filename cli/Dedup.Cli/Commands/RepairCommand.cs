@@ -1,0 +1,50 @@
+using System.CommandLine;
+using Dedup.Mirror;
+
+namespace Dedup.Cli.Commands;
+
+/// <summary>dedup repair: heal the local repository and its remote from each other.</summary>
+public static class RepairCommand
+{
+    public static Command Create()
+    {
+        var remote = new Option<string?>("--remote") { Description = "remote to heal with (default: the only remote)" };
+        var parallel = Remotes.ParallelOption();
+        var command = new Command("repair", "Read every pack here and on the remote; replace each damaged copy with the other's verified one") { remote, parallel };
+        command.SetAction((parse, ct) => CliContext.RunAsync(parse, async context =>
+        {
+            using var repository = context.Open("repair", forWriting: true);
+            using var connection = Remotes.Connect(Remotes.Resolve(context, parse.GetValue(remote)));
+            var report = await ProgressDisplay.RunAsync(context, "repair", "packs", _ =>
+                Repairer.RunAsync(repository, connection.Store, parse.GetValue(parallel), ct));
+            if (context.Json)
+            {
+                Console.Out.WriteLine(Format.ToJson(new
+                {
+                    ok = report.Ok,
+                    repaired_local = report.RepairedLocal,
+                    repaired_remote = report.RepairedRemote,
+                    unhealed = report.Unhealed,
+                    affected_snapshots = report.Affected.AffectedSnapshots,
+                    affected_files = report.Affected.AffectedFiles,
+                }));
+            }
+            else
+            {
+                foreach (var pack in report.RepairedLocal) context.Info($"repaired local pack {pack} from {connection.Definition.Name}");
+                foreach (var pack in report.RepairedRemote) context.Info($"repaired pack {pack} on {connection.Definition.Name} from the local copy");
+                foreach (var (pack, why) in report.Unhealed) Console.Error.WriteLine($"error: pack {pack}: {why}");
+                if (report.Affected.AffectedFiles.Count > 0)
+                {
+                    Console.Error.WriteLine($"affected snapshots: {string.Join(' ', report.Affected.AffectedSnapshots)}");
+                    Console.Error.WriteLine("affected files (snapshot path):");
+                    foreach (var file in report.Affected.AffectedFiles) Console.Error.WriteLine($"  {file}");
+                }
+                if (report.Ok) context.Info($"both copies are intact ({report.RepairedLocal.Count} local and {report.RepairedRemote.Count} remote packs repaired)");
+            }
+            if (!report.Ok) context.Error($"{report.Unhealed.Count} packs could not be healed from either copy");
+            return report.Ok ? ExitCodes.Success : ExitCodes.Error;
+        }));
+        return command;
+    }
+}

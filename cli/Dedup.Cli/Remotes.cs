@@ -1,0 +1,58 @@
+using System.CommandLine;
+using Dedup.Core;
+using Dedup.Mirror;
+using Dedup.Repository;
+using Dedup.Storage;
+using Dedup.Storage.S3;
+
+namespace Dedup.Cli;
+
+/// <summary>A connection to a remote as commands use it: retries outside, a byte counter inside (so retried
+/// transfers count), the S3 store at the bottom.</summary>
+public sealed class RemoteConnection(RemoteDefinition definition, IObjectStore store, CountingObjectStore counter, S3ObjectStore s3) : IDisposable
+{
+    public RemoteDefinition Definition { get; } = definition;
+    public IObjectStore Store { get; } = store;
+    public CountingObjectStore Counter { get; } = counter;
+    public Task EnsureBucketAsync(CancellationToken cancellationToken) => s3.EnsureBucketAsync(cancellationToken);
+    public void Dispose() => s3.Dispose();
+}
+
+/// <summary>Resolves --remote (a name from remotes.json, or a location s3:http://host:port/bucket/prefix) and connects.
+/// Credentials come from the environment only; the request timeout and retry count may be tuned there too.</summary>
+public static class Remotes
+{
+    public static RemoteRegistry Registry(CliContext context)
+    {
+        var layout = new RepositoryLayout(context.RepositoryPath);
+        return new RemoteRegistry(layout.RemotesPath, layout.TempDirectory);
+    }
+
+    public static RemoteDefinition Resolve(CliContext context, string? nameOrLocation) =>
+        nameOrLocation is not null && RemoteDefinition.IsLocation(nameOrLocation)
+            ? RemoteDefinition.ParseLocation(nameOrLocation, "location")
+            : Registry(context).Resolve(nameOrLocation);
+
+    public static RemoteConnection Connect(RemoteDefinition remote)
+    {
+        string access = Env("DEDUP_S3_ACCESS_KEY") ?? Env("AWS_ACCESS_KEY_ID")
+            ?? throw new DedupException($"no credentials for remote {remote.Name}: set DEDUP_S3_ACCESS_KEY and DEDUP_S3_SECRET_KEY (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)");
+        string secret = Env("DEDUP_S3_SECRET_KEY") ?? Env("AWS_SECRET_ACCESS_KEY")
+            ?? throw new DedupException($"no secret key for remote {remote.Name}: set DEDUP_S3_SECRET_KEY (or AWS_SECRET_ACCESS_KEY)");
+        var timeout = Env("DEDUP_S3_TIMEOUT") is { } t ? Durations.Parse(t) : TimeSpan.FromSeconds(60);
+        int attempts = Env("DEDUP_S3_RETRIES") is { } r && int.TryParse(r, out int n) && n >= 0 ? n + 1 : RetryPolicy.Default.Attempts;
+        var s3 = new S3ObjectStore(new Uri(remote.Endpoint), remote.Bucket, remote.Prefix, access, secret, remote.Region, timeout);
+        var counter = new CountingObjectStore(s3);
+        var retrying = new RetryingObjectStore(counter, remote.Name, RetryPolicy.Default with { Attempts = attempts });
+        return new RemoteConnection(remote, retrying, counter, s3);
+    }
+
+    private static string? Env(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } value ? value : null;
+
+    public static Option<int> ParallelOption() => new("--parallel")
+    {
+        Description = "transfers in flight at once (default 4)",
+        DefaultValueFactory = _ => 4,
+        Validators = { r => { if (r.GetValueOrDefault<int>() is < 1 or > 64) r.AddError("--parallel must be between 1 and 64"); } },
+    };
+}

@@ -1,0 +1,199 @@
+using System.Diagnostics;
+using Dedup.Core;
+using Dedup.Snapshots;
+using Dedup.Storage;
+
+namespace Dedup.Mirror;
+
+public sealed record PushOptions
+{
+    /// <summary>Packs in flight at once (each holds two pack-sized buffers: the upload and its read-back).</summary>
+    public int Parallel { get; init; } = 4;
+    /// <summary>Verified packs recorded per catalog segment while the push runs: how much a killed push re-verifies.</summary>
+    public int PacksPerSegment { get; init; } = 32;
+    /// <summary>Progress: bytes of packs to push (once), then bytes pushed or verified as they complete.</summary>
+    public Action<long>? OnTotal { get; init; }
+    public Action<long>? OnProgress { get; init; }
+}
+
+public sealed record PushReport
+{
+    public int PacksUploaded { get; init; }
+    /// <summary>Packs found complete in the bucket but not yet recorded (a push killed after uploading them): read back, not re-sent.</summary>
+    public int PacksVerifiedInPlace { get; init; }
+    public int PacksAlreadyMirrored { get; init; }
+    public long BytesUploaded { get; init; }
+    public long BytesDownloaded { get; init; }
+    public int SegmentsUploaded { get; init; }
+    public int SnapshotsExported { get; init; }
+    public int SnapshotsOnRemote { get; init; }
+    public IReadOnlyList<string> Problems { get; init; } = [];
+    public TimeSpan Duration { get; init; }
+    public int Parallel { get; init; }
+}
+
+/// <summary>
+/// Makes the bucket a complete copy of the repository. Order: config and key files; packs the bucket lacks (each
+/// uploaded, then read back and hashed to its name before it is recorded); then one catalog segment with the
+/// remaining pack records, the trees the bucket lacks, and the snapshots whose every pack is now mirrored. A kill
+/// at any moment leaves only verified packs recorded; objects are immutable and named by content, so the next
+/// push uploads only what is missing.
+/// </summary>
+public sealed class MirrorPusher(Repository.Repository repository, IObjectStore store, PushOptions options)
+{
+    private readonly List<CatalogRecord> _pendingPacks = [];
+    private readonly SemaphoreSlim _segmentLock = new(1, 1);
+    private readonly List<string> _problems = [];
+    private int _segments;
+    private long _up, _down;
+
+    public async Task<PushReport> PushAsync(CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        await PushRepositoryFilesAsync(repository, store, cancellationToken);
+        var remote = await RemoteState.LoadAsync(store, repository.Protection.CatalogSealer, options.Parallel, cancellationToken);
+        var records = repository.Catalog.ExportRecords().ToList();
+        var packRecords = records.Where(r => r.Kind == CatalogRecordKind.Pack).ToDictionary(r => BlockId.Read(r.Id));
+
+        var toPush = packRecords.Keys.Where(p => !remote.IsMirrored(p)).ToList();
+        int already = packRecords.Count - toPush.Count;
+        options.OnTotal?.Invoke(toPush.Sum(p => packRecords[p].PackLength));
+        int uploaded = 0, verifiedInPlace = 0;
+        var mirrored = packRecords.Keys.Where(remote.IsMirrored).ToHashSet();
+
+        await Parallel.ForEachAsync(toPush, new ParallelOptions { MaxDegreeOfParallelism = options.Parallel, CancellationToken = cancellationToken }, async (pack, ct) =>
+        {
+            var record = packRecords[pack];
+            bool inPlace = remote.ListedPacks.TryGetValue(pack, out long size) && size == record.PackLength;
+            if (!await PushPackAsync(pack, record.PackLength, inPlace, ct)) return;
+            Interlocked.Increment(ref inPlace ? ref verifiedInPlace : ref uploaded);
+            options.OnProgress?.Invoke(record.PackLength);
+            lock (mirrored) mirrored.Add(pack);
+            List<CatalogRecord>? batch = null;
+            lock (_pendingPacks)
+            {
+                _pendingPacks.Add(record);
+                if (_pendingPacks.Count >= options.PacksPerSegment)
+                {
+                    batch = [.. _pendingPacks];
+                    _pendingPacks.Clear();
+                }
+            }
+            if (batch is not null) await UploadSegmentAsync(batch, ct);
+        });
+
+        // The closing segment: trees, then snapshots only once every pack they need is recorded as mirrored.
+        var final = new List<CatalogRecord>(_pendingPacks);
+        final.AddRange(records.Where(r => r.Kind == CatalogRecordKind.Tree && !remote.RecordKeys.Contains(r.Key)));
+        var complete = SnapshotPacks.For(repository)
+            .Where(s => s.UnlocatedBlocks == 0 && s.Packs.All(mirrored.Contains))
+            .Select(s => CatalogRecord.KeyOf(s.Snapshot.Id)).ToHashSet(StringComparer.Ordinal);
+        var newSnapshots = records.Where(r => r.Kind == CatalogRecordKind.Snapshot && complete.Contains(r.Key) && !remote.RecordKeys.Contains(r.Key)).ToList();
+        final.AddRange(newSnapshots);
+        if (final.Count > 0) await UploadSegmentAsync(final, cancellationToken);
+
+        // Segments that failed to verify: everything they held is now in a good segment.
+        foreach (var (segment, problem) in remote.DamagedSegments)
+        {
+            await store.DeleteAsync(RemoteLayout.Segment(segment), cancellationToken);
+            _problems.Add($"replaced damaged catalog segment {segment.ToShortString()} ({problem})");
+        }
+
+        return new PushReport
+        {
+            PacksUploaded = uploaded,
+            PacksVerifiedInPlace = verifiedInPlace,
+            PacksAlreadyMirrored = already,
+            BytesUploaded = Interlocked.Read(ref _up),
+            BytesDownloaded = Interlocked.Read(ref _down),
+            SegmentsUploaded = _segments,
+            SnapshotsExported = newSnapshots.Count,
+            SnapshotsOnRemote = remote.SnapshotIds.Count + newSnapshots.Count,
+            Problems = _problems,
+            Duration = clock.Elapsed,
+            Parallel = options.Parallel,
+        };
+    }
+
+    /// <summary>config.json first (it claims the bucket for this repository; a bucket holding another repository is
+    /// refused), then the key files (recovery needs them; removed keys are removed remotely too).</summary>
+    public static async Task PushRepositoryFilesAsync(Repository.Repository repository, IObjectStore store, CancellationToken cancellationToken)
+    {
+        byte[] localConfig = File.ReadAllBytes(repository.Layout.ConfigPath);
+        try
+        {
+            var remoteConfig = Repository.RepositoryConfig.Parse(await store.GetAsync(RemoteLayout.Config, cancellationToken));
+            if (remoteConfig.Id != repository.Config.Id)
+                throw new DedupException($"the bucket holds another repository (id {remoteConfig.Id[..8]}, this one is {repository.Config.Id[..8]}): use another bucket or prefix");
+        }
+        catch (ObjectNotFoundException)
+        {
+            await store.PutAsync(RemoteLayout.Config, localConfig, cancellationToken);
+        }
+        var localKeys = Directory.Exists(repository.Layout.KeysDirectory)
+            ? Directory.EnumerateFiles(repository.Layout.KeysDirectory, "*.json").ToDictionary(f => Path.GetFileName(f), File.ReadAllBytes)
+            : [];
+        var remoteKeys = new List<string>();
+        await foreach (var (key, _) in store.ListAsync(RemoteLayout.KeysPrefix, cancellationToken)) remoteKeys.Add(key);
+        foreach (var (name, bytes) in localKeys)
+        {
+            string key = RemoteLayout.Key(name);
+            if (remoteKeys.Contains(key) && (await store.GetAsync(key, cancellationToken)).AsSpan().SequenceEqual(bytes)) continue;
+            await store.PutAsync(key, bytes, cancellationToken);
+        }
+        foreach (var key in remoteKeys.Where(k => !localKeys.ContainsKey(k[RemoteLayout.KeysPrefix.Length..])))
+            await store.DeleteAsync(key, cancellationToken);
+    }
+
+    /// <summary>Uploads (unless already there) and verifies one pack; false when the local copy is damaged.</summary>
+    private async Task<bool> PushPackAsync(BlockId pack, long length, bool alreadyUploaded, CancellationToken cancellationToken)
+    {
+        string key = RemoteLayout.Pack(pack);
+        byte[]? local = null;
+        for (int attempt = 1; attempt <= 2; attempt++)
+        {
+            if (!alreadyUploaded || attempt > 1)
+            {
+                try { local ??= repository.Packs.ReadAll(pack); }
+                catch (CorruptDataException e) { return Problem($"pack {pack.ToShortString()} not pushed: {e.Message} (run 'dedup repair')"); }
+                if (local.Length != length || BlockId.Hash(local) != pack)
+                    return Problem($"pack {pack.ToShortString()} not pushed: the local copy is damaged (run 'dedup repair')");
+                await store.PutAsync(key, local, cancellationToken);
+                Interlocked.Add(ref _up, local.Length);
+            }
+            var back = await store.GetAsync(key, cancellationToken);
+            Interlocked.Add(ref _down, back.Length);
+            if (back.Length == length && BlockId.Hash(back) == pack) return true;
+        }
+        throw new RemoteException($"pack {pack.ToShortString()} did not read back intact after upload", transient: false);
+    }
+
+    private bool Problem(string message)
+    {
+        lock (_problems) _problems.Add(message);
+        return false;
+    }
+
+    private async Task UploadSegmentAsync(List<CatalogRecord> records, CancellationToken cancellationToken)
+    {
+        await _segmentLock.WaitAsync(cancellationToken);
+        try
+        {
+            await UploadSegmentAsync(store, records, repository.Protection.CatalogSealer, cancellationToken, bytes => Interlocked.Add(ref _up, bytes));
+            _segments++;
+        }
+        finally { _segmentLock.Release(); }
+    }
+
+    /// <summary>Uploads a segment and reads it back: it counts only once it verifies.</summary>
+    public static async Task UploadSegmentAsync(IObjectStore store, IReadOnlyCollection<CatalogRecord> records, Crypto.IBlobSealer sealer,
+        CancellationToken cancellationToken, Action<long>? uploaded = null)
+    {
+        var (name, bytes) = CatalogSegment.Encode(records, sealer);
+        string key = RemoteLayout.Segment(name);
+        await store.PutAsync(key, bytes, cancellationToken);
+        uploaded?.Invoke(bytes.Length);
+        if (BlockId.Hash(await store.GetAsync(key, cancellationToken)) != name)
+            throw new RemoteException($"catalog segment {name.ToShortString()} did not read back intact after upload", transient: false);
+    }
+}
