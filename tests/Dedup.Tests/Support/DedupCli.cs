@@ -18,6 +18,9 @@ public sealed class DedupCli(string repository)
     /// <summary>$DEDUP_PASSWORD for the child; null leaves it unset.</summary>
     public string? Password { get; set; } = TestRepository.Password;
 
+    /// <summary>Extra environment for the child (e.g. S3 credentials, timeouts).</summary>
+    public Dictionary<string, string> Environment { get; } = [];
+
     public Result Run(params string[] args) => RunWith(null, null, args);
 
     /// <summary>init with the cheapest Argon2id: every later command derives the key again.</summary>
@@ -49,6 +52,7 @@ public sealed class DedupCli(string repository)
         info.Environment["DEDUP_REPO"] = repository;
         if (Password is not null) info.Environment["DEDUP_PASSWORD"] = Password;
         info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        foreach (var (name, value) in Environment) info.Environment[name] = value;
         return Process.Start(info)!;
     }
 }
