@@ -31,7 +31,7 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
             .WithSSL(endpoint.Scheme == Uri.UriSchemeHttps)
             .WithCredentials(accessKey, secretKey)
             .WithTimeout((int)_timeout.TotalMilliseconds)
-            .WithHttpClient(new HttpClient(new HeadPartialContentFix()));
+            .WithHttpClient(new HttpClient(new SdkResponseFixes()));
         if (!string.IsNullOrEmpty(region)) client = client.WithRegion(region);
         _client = client.Build();
     }
@@ -143,6 +143,14 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
         catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
         {
             throw new RemoteException($"{_endpoint} did not answer within {_timeout.TotalSeconds:0.#} s", true, e);
+        }
+        catch (HttpRequestException e) when (e.StatusCode is not null)
+        {
+            throw new RemoteException($"{_endpoint}: {e.Message}", true, e);
+        }
+        catch (UnexpectedMinioException e)
+        {
+            throw new RemoteException($"{_endpoint} answered: {e.Message}", true, e);
         }
         catch (Exception e) when (e is HttpRequestException or IOException or SocketException or ConnectionException
             or InternalServerException or UnexpectedShortReadException or MinioException)

@@ -12,6 +12,11 @@ public sealed class FaultProxy : IDisposable
 {
     public enum Mode { Forward, Hang }
 
+    private int _throttle;
+
+    /// <summary>The next <paramref name="connections"/> connections get "503 SlowDown" (S3's throttling answer) and are closed.</summary>
+    public void Throttle(int connections) => Interlocked.Exchange(ref _throttle, connections);
+
     private readonly IPEndPoint _target;
     private readonly List<TcpClient> _open = [];
     private TcpListener? _listener;
@@ -71,6 +76,7 @@ public sealed class FaultProxy : IDisposable
             catch (Exception e) when (e is SocketException or ObjectDisposedException or InvalidOperationException) { return; }
             lock (_open) _open.Add(client);
             if (Current == Mode.Hang) continue; // accepted, never answered
+            if (Interlocked.Decrement(ref _throttle) >= 0) { _ = SlowDown(client); continue; }
             _ = Relay(client);
         }
     }
@@ -91,6 +97,29 @@ public sealed class FaultProxy : IDisposable
         {
             client.Close();
         }
+    }
+
+    private static async Task SlowDown(TcpClient client)
+    {
+        const string body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>";
+        string response = $"HTTP/1.1 503 Slow Down\r\nContent-Type: application/xml\r\nContent-Length: {body.Length}\r\nConnection: close\r\n\r\n{body}";
+        try
+        {
+            var stream = client.GetStream();
+            var buffer = new byte[16 * 1024];
+            int seen = 0;
+            // Answer once the request head has arrived (the body, if any, is left unread, as servers do).
+            while (seen < buffer.Length && System.Text.Encoding.ASCII.GetString(buffer, 0, seen).IndexOf("\r\n\r\n", StringComparison.Ordinal) < 0)
+            {
+                int n = await stream.ReadAsync(buffer.AsMemory(seen));
+                if (n == 0) break;
+                seen += n;
+            }
+            await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(response));
+            await stream.FlushAsync();
+        }
+        catch (Exception e) when (e is SocketException or IOException or ObjectDisposedException) { }
+        finally { client.Close(); }
     }
 
     private async Task Pump(NetworkStream from, NetworkStream to, bool count)
