@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -15,6 +17,7 @@ namespace Dedup.Storage.S3;
 public sealed class S3ObjectStore : IObjectStore, IDisposable
 {
     private readonly IMinioClient _client;
+    private readonly HttpClient _http;
     private readonly string _bucket, _prefix, _endpoint;
     private readonly TimeSpan _timeout;
     // Sizes seen by stat, list or put: a range check needs no extra request for an object already known.
@@ -31,7 +34,7 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
             .WithSSL(endpoint.Scheme == Uri.UriSchemeHttps)
             .WithCredentials(accessKey, secretKey)
             .WithTimeout((int)_timeout.TotalMilliseconds)
-            .WithHttpClient(new HttpClient(new SdkResponseFixes()));
+            .WithHttpClient(_http = new HttpClient(new SdkResponseFixes()));
         if (!string.IsNullOrEmpty(region)) client = client.WithRegion(region);
         _client = client.Build();
     }
@@ -55,27 +58,48 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
         return true;
     }, cancellationToken);
 
-    public Task<byte[]> GetAsync(string key, CancellationToken cancellationToken) =>
-        ReadAsync(key, new GetObjectArgs(), cancellationToken);
+    public Task<byte[]> GetAsync(string key, CancellationToken cancellationToken) => ReadAsync(key, null, cancellationToken);
 
     public async Task<byte[]> GetRangeAsync(string key, long offset, int length, CancellationToken cancellationToken)
     {
-        // The SDK fails obscurely on a range past the end: check it against the object's size first.
-        long size = _sizes.TryGetValue(key, out long known) ? known : await StatAsync(key, cancellationToken) ?? throw new ObjectNotFoundException(key);
-        if (offset < 0 || length < 0 || offset + length > size)
+        if (offset < 0 || length < 0) throw new ArgumentOutOfRangeException(nameof(offset), $"range {offset}+{length} is invalid");
+        if (_sizes.TryGetValue(key, out long size) && offset + length > size)
             throw new ArgumentOutOfRangeException(nameof(offset), $"range {offset}+{length} is outside object {key} of {size} bytes");
-        if (length == 0) return [];
-        var bytes = await ReadAsync(key, new GetObjectArgs().WithOffsetAndLength(offset, length), cancellationToken);
-        if (bytes.Length != length) throw new IOException($"object {key}: asked for {length} bytes at {offset}, got {bytes.Length}");
+        if (length == 0)
+        {
+            if (await StatAsync(key, cancellationToken) is not { } known) throw new ObjectNotFoundException(key);
+            if (offset > known) throw new ArgumentOutOfRangeException(nameof(offset), $"range {offset}+0 is outside object {key} of {known} bytes");
+            return [];
+        }
+        var bytes = await ReadAsync(key, new RangeHeaderValue(offset, offset + length - 1), cancellationToken);
+        if (bytes.Length != length) throw new ArgumentOutOfRangeException(nameof(offset), $"range {offset}+{length} is outside object {key} ({bytes.Length} bytes came back)");
         return bytes;
     }
 
-    private Task<byte[]> ReadAsync(string key, GetObjectArgs args, CancellationToken cancellationToken) => Translate(key, async () =>
+    /// <summary>
+    /// One signed GET per read, sent by this store rather than the SDK: the SDK's GetObject first sends a HEAD to
+    /// the bucket, a HEAD to the object and (for ranges) a HEAD with the range, which made a ranged read four
+    /// round trips. Presigning is local computation; the request carries its signature in the URL.
+    /// </summary>
+    private Task<byte[]> ReadAsync(string key, RangeHeaderValue? range, CancellationToken cancellationToken) => Translate(key, async () =>
     {
-        using var buffer = new MemoryStream();
-        await _client.GetObjectAsync(args.WithBucket(_bucket).WithObject(_prefix + key)
-            .WithCallbackStream(async (stream, ct) => await stream.CopyToAsync(buffer, ct)), cancellationToken);
-        return buffer.ToArray();
+        string url = await _client.PresignedGetObjectAsync(new PresignedGetObjectArgs().WithBucket(_bucket).WithObject(_prefix + key).WithExpiry(3600));
+        using var request = new HttpRequestMessage(HttpMethod.Get, url);
+        if (range is not null) request.Headers.Range = range;
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_timeout);
+        using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+        if (response.IsSuccessStatusCode) return await response.Content.ReadAsByteArrayAsync(timeout.Token);
+        string body = await response.Content.ReadAsStringAsync(timeout.Token);
+        throw response.StatusCode switch
+        {
+            HttpStatusCode.NotFound when body.Contains("<Code>NoSuchBucket</Code>", StringComparison.Ordinal) =>
+                new RemoteException($"bucket {_bucket} does not exist at {_endpoint}", false),
+            HttpStatusCode.NotFound => new ObjectNotFoundException(key),
+            HttpStatusCode.RequestedRangeNotSatisfiable => new ArgumentOutOfRangeException(nameof(range), $"range {range} is outside object {key}"),
+            HttpStatusCode.Forbidden => new RemoteException($"access denied to bucket {_bucket} at {_endpoint} (check DEDUP_S3_ACCESS_KEY and DEDUP_S3_SECRET_KEY)", false),
+            _ => new RemoteException($"{_endpoint} answered {(int)response.StatusCode} {response.ReasonPhrase} to a GET of {key}", true),
+        };
     }, cancellationToken);
 
     public async Task<long?> StatAsync(string key, CancellationToken cancellationToken)
@@ -160,5 +184,9 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
         }
     }
 
-    public void Dispose() => (_client as IDisposable)?.Dispose();
+    public void Dispose()
+    {
+        (_client as IDisposable)?.Dispose();
+        _http.Dispose();
+    }
 }

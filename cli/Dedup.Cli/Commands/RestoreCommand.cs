@@ -26,7 +26,17 @@ public static class RestoreCommand
             var options = new RestoreOptions { Overwrite = parse.GetValue(overwrite), Verify = parse.GetValue(verify) };
             var clock = Stopwatch.StartNew();
             using var connection = parse.GetValue(remote) is { } remoteName ? Remotes.Connect(Remotes.Resolve(context, remoteName)) : null;
-            IBlockLoader loader = connection is null ? repository : new RemoteBlockLoader(repository, connection.Store, ct);
+            IBlockLoader loader = repository;
+            RemoteBlockLoader? remoteLoader = null;
+            if (connection is not null)
+            {
+                loader = remoteLoader = new RemoteBlockLoader(repository, connection.Store, ct);
+                // Remote reads are latency-bound: more files in flight. Each waits synchronously on its request, so
+                // the thread pool must not have to grow (one thread per 0.5 s) before the replies can be processed.
+                options = options with { Workers = 16 };
+                ThreadPool.GetMinThreads(out int workers, out int io);
+                ThreadPool.SetMinThreads(Math.Max(workers, 64), io);
+            }
             var result = await ProgressDisplay.RunAsync(context, "restore", "files", counter =>
             {
                 var trees = new TreeReader(repository.Catalog, repository.Hasher);
@@ -48,6 +58,7 @@ public static class RestoreCommand
                     remote = connection?.Definition.Name,
                     remote_bytes_downloaded = remoteBytes,
                     remote_requests = connection?.Counter.Requests ?? 0,
+                    remote_packs_fetched = remoteLoader?.PacksFetched ?? 0,
                     errors = result.Failed.Count,
                     failed = result.Failed,
                     duration_seconds = Math.Round(clock.Elapsed.TotalSeconds, 3),
@@ -56,7 +67,7 @@ public static class RestoreCommand
             else
             {
                 context.Info($"restored {result.Files} files, {result.Directories} directories, {Format.Bytes(result.Bytes)} from snapshot {snap.ShortId} in {Format.Duration(clock.Elapsed)}{(options.Verify ? $"; verified {result.Verified} files" : "")}");
-                if (connection is not null) context.Info($"fetched {Format.Bytes(remoteBytes)} from {connection.Definition.Name} in {connection.Counter.Requests} requests");
+                if (connection is not null) context.Info($"fetched {Format.Bytes(remoteBytes)} from {connection.Definition.Name} in {connection.Counter.Requests} requests ({remoteLoader!.PacksFetched} whole packs, now kept locally)");
             }
             if (result.Failed.Count > 0)
             {

@@ -26,3 +26,14 @@ public interface IBlockLoader
     /// <summary>How this repository names content (plain or keyed), to verify what was restored.</summary>
     Crypto.ContentHasher Hasher { get; }
 }
+
+/// <summary>A loader that serves a whole file's blocks faster than one at a time: the remote one batches, coalesces
+/// and parallelizes its range reads. Restore uses it when the loader offers it.</summary>
+public interface IBlockSequenceLoader : IBlockLoader
+{
+    /// <summary>Told every block the restore will read, before any file is written.</summary>
+    void Prepare(IReadOnlyCollection<BlockId> ids);
+
+    /// <summary>Loads <paramref name="ids"/> in order, each verified, handing each block's bytes to <paramref name="consume"/>.</summary>
+    void LoadSequence(IReadOnlyList<BlockId> ids, Action<ReadOnlySpan<byte>> consume);
+}

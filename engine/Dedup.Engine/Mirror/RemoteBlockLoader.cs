@@ -6,15 +6,20 @@ namespace Dedup.Mirror;
 
 /// <summary>
 /// Loads blocks from the local packs when they are there and intact, else from the bucket by fetching exactly the
-/// block's byte range of its pack (one range GET, not the pack). What comes from the bucket is verified like a
-/// local read: authenticated, decoded and re-hashed.
+/// blocks' byte ranges of their packs (range GETs, never whole packs). What comes from the bucket is verified like
+/// a local read: authenticated, decoded and re-hashed.
 /// </summary>
-public sealed class RemoteBlockLoader(Repository.Repository repository, IObjectStore store, CancellationToken cancellationToken) : IBlockLoader
+public sealed class RemoteBlockLoader(Repository.Repository repository, IObjectStore store, CancellationToken cancellationToken) : IBlockSequenceLoader
 {
-    private readonly ConcurrentDictionary<BlockId, bool> _local = new();
-    private long _remoteBlocks;
+    /// <summary>Bytes of stored blocks fetched per batch of a file, and requests in flight per batch.</summary>
+    private const int WindowBytes = 16 * 1024 * 1024, WindowBlocks = 512, RequestsInFlight = 8;
 
-    public long RemoteBlocks => Interlocked.Read(ref _remoteBlocks);
+    /// <summary>A restore that needs at least this fraction of a pack's bytes fetches the whole pack.</summary>
+    private const double WholePackFraction = 0.25;
+
+    private readonly ConcurrentDictionary<BlockId, bool> _local = new();
+
+    public int PacksFetched { get; private set; }
 
     public Crypto.ContentHasher Hasher => repository.Hasher;
 
@@ -29,17 +34,130 @@ public sealed class RemoteBlockLoader(Repository.Repository repository, IObjectS
 
     public int LoadBlock(BlockId id, ref byte[] buffer)
     {
-        if (!repository.TryLocate(id, out var location))
-            throw new CorruptDataException($"block {id.ToShortString()} is not in the index");
-        if (_local.GetOrAdd(location.Pack, repository.Packs.Exists))
-        {
-            try { return repository.LoadBlock(id, ref buffer); }
-            catch (CorruptDataException) { } // a damaged local copy: the bucket's may be intact
-        }
+        var location = Locate(id);
+        if (TryLocal(id, ref buffer, out int length)) return length;
         var stored = store.GetRangeAsync(RemoteLayout.Pack(location.Pack), location.Offset, location.StoredLength, cancellationToken).GetAwaiter().GetResult();
-        Interlocked.Increment(ref _remoteBlocks);
         if (buffer.Length < location.RawLength) buffer = new byte[location.RawLength];
         repository.VerifyBlock(stored, id, location.Codec, location.Pack, buffer.AsSpan(0, location.RawLength));
         return location.RawLength;
+    }
+
+    /// <summary>
+    /// Packs the restore needs a large part of are fetched whole (4 at a time), verified block by block, and kept in
+    /// the local repository: one GET per pack instead of thousands of small ranges, and the local copy is completed
+    /// on the way. The rest is read by range.
+    /// </summary>
+    public void Prepare(IReadOnlyCollection<BlockId> ids)
+    {
+        var needed = new Dictionary<BlockId, long>();
+        foreach (var id in ids)
+        {
+            var location = Locate(id);
+            if (!IsLocal(location.Pack)) needed[location.Pack] = needed.GetValueOrDefault(location.Pack) + location.StoredLength;
+        }
+        var lengths = repository.Catalog.Packs().ToDictionary(p => p.Pack, p => p.Length);
+        var whole = needed.Where(n => lengths.TryGetValue(n.Key, out long length) && n.Value >= WholePackFraction * length).Select(n => n.Key).ToList();
+        Parallel.ForEachAsync(whole, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = cancellationToken }, async (pack, ct) =>
+        {
+            await RemoteRecovery.FetchPackAsync(repository, store, pack, ct);
+            _local[pack] = true;
+        }).GetAwaiter().GetResult();
+        PacksFetched = whole.Count;
+    }
+
+    /// <summary>
+    /// A file's blocks in windows of up to 16 MiB: the remote ones of a window are grouped by pack, adjacent blocks
+    /// merged into one range, and the ranges fetched 8 at a time; then the window is verified and handed over in
+    /// order. One block at a time, a 350 MB database of 16 KiB blocks took 22,000 sequential round trips.
+    /// </summary>
+    public void LoadSequence(IReadOnlyList<BlockId> ids, Action<ReadOnlySpan<byte>> consume)
+    {
+        byte[] buffer = [];
+        for (int start = 0; start < ids.Count;)
+        {
+            int end = start;
+            long bytes = 0;
+            while (end < ids.Count && end - start < WindowBlocks && (end == start || bytes + Locate(ids[end]).StoredLength <= WindowBytes))
+                bytes += Locate(ids[end++]).StoredLength;
+            var fetched = FetchRemote(ids, start, end);
+            for (int i = start; i < end; i++)
+            {
+                var id = ids[i];
+                var location = Locate(id);
+                if (fetched.TryGetValue(id, out var stored))
+                {
+                    if (buffer.Length < location.RawLength) buffer = new byte[location.RawLength];
+                    repository.VerifyBlock(stored.Span, id, location.Codec, location.Pack, buffer.AsSpan(0, location.RawLength));
+                    consume(buffer.AsSpan(0, location.RawLength));
+                }
+                else
+                {
+                    int length = LoadBlock(id, ref buffer);
+                    consume(buffer.AsSpan(0, length));
+                }
+            }
+            start = end;
+        }
+    }
+
+    /// <summary>The stored bytes of every block in ids[start..end) whose pack is not local, by as few range GETs as adjacency allows.</summary>
+    private Dictionary<BlockId, ReadOnlyMemory<byte>> FetchRemote(IReadOnlyList<BlockId> ids, int start, int end)
+    {
+        var wanted = new Dictionary<BlockId, BlockLocation>();
+        for (int i = start; i < end; i++)
+        {
+            var location = Locate(ids[i]);
+            if (!IsLocal(location.Pack)) wanted.TryAdd(ids[i], location);
+        }
+        var result = new Dictionary<BlockId, ReadOnlyMemory<byte>>();
+        if (wanted.Count == 0) return result;
+
+        var ranges = new List<(BlockId Pack, long Offset, long End, List<(BlockId Id, BlockLocation Location)> Blocks)>();
+        foreach (var group in wanted.GroupBy(w => w.Value.Pack))
+        {
+            foreach (var (id, location) in group.OrderBy(w => w.Value.Offset).Select(w => (w.Key, w.Value)))
+            {
+                long blockEnd = location.Offset + location.StoredLength;
+                if (ranges.Count > 0 && ranges[^1].Pack == location.Pack && ranges[^1].End == location.Offset)
+                {
+                    var last = ranges[^1];
+                    last.Blocks.Add((id, location));
+                    ranges[^1] = (last.Pack, last.Offset, blockEnd, last.Blocks);
+                }
+                else ranges.Add((location.Pack, location.Offset, blockEnd, [(id, location)]));
+            }
+        }
+
+        var throttle = new SemaphoreSlim(RequestsInFlight);
+        var tasks = ranges.Select(async range =>
+        {
+            await throttle.WaitAsync(cancellationToken);
+            try
+            {
+                var bytes = await store.GetRangeAsync(RemoteLayout.Pack(range.Pack), range.Offset, checked((int)(range.End - range.Offset)), cancellationToken);
+                return range.Blocks.Select(b => (b.Id, (ReadOnlyMemory<byte>)bytes.AsMemory((int)(b.Location.Offset - range.Offset), b.Location.StoredLength)));
+            }
+            finally { throttle.Release(); }
+        }).ToList();
+        foreach (var blocks in Task.WhenAll(tasks).GetAwaiter().GetResult())
+            foreach (var (id, stored) in blocks) result[id] = stored;
+        return result;
+    }
+
+    private BlockLocation Locate(BlockId id) =>
+        repository.TryLocate(id, out var location) ? location : throw new CorruptDataException($"block {id.ToShortString()} is not in the index");
+
+    private bool IsLocal(BlockId pack) => _local.GetOrAdd(pack, repository.Packs.Exists);
+
+    private bool TryLocal(BlockId id, ref byte[] buffer, out int length)
+    {
+        length = 0;
+        if (!IsLocal(Locate(id).Pack)) return false;
+        try
+        {
+            length = repository.LoadBlock(id, ref buffer);
+            return true;
+        }
+        catch (CorruptDataException) { return false; } // a damaged local copy: the bucket's may be intact
     }
 }

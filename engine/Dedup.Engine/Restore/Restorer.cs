@@ -36,6 +36,7 @@ public sealed class Restorer(IBlockLoader loader, TreeReader trees, IRestoreObse
         var failed = new List<string>();
         long bytes = 0, verified = 0;
         var files = items.Where(i => i.Kind == Kind.File).ToList();
+        if (loader is IBlockSequenceLoader sequence) sequence.Prepare(files.SelectMany(f => f.Node!.Content).ToHashSet());
         Parallel.ForEach(files, new ParallelOptions { MaxDegreeOfParallelism = options.Workers }, file =>
         {
             try
@@ -135,14 +136,25 @@ public sealed class Restorer(IBlockLoader loader, TreeReader trees, IRestoreObse
             using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1))
             {
                 if (node.Size > 0) stream.SetLength(node.Size);
-                var buffer = t_buffer ?? [];
-                foreach (var id in node.Content)
+                if (loader is IBlockSequenceLoader sequence)
                 {
-                    int length = loader.LoadBlock(id, ref buffer);
-                    stream.Write(buffer, 0, length);
-                    observer.BytesWritten(length);
+                    sequence.LoadSequence(node.Content, block =>
+                    {
+                        stream.Write(block);
+                        observer.BytesWritten(block.Length);
+                    });
                 }
-                t_buffer = buffer;
+                else
+                {
+                    var buffer = t_buffer ?? [];
+                    foreach (var id in node.Content)
+                    {
+                        int length = loader.LoadBlock(id, ref buffer);
+                        stream.Write(buffer, 0, length);
+                        observer.BytesWritten(length);
+                    }
+                    t_buffer = buffer;
+                }
                 if (stream.Position != node.Size) throw new CorruptDataException($"{file.StoredPath}: blocks add up to {stream.Position} bytes, the catalog says {node.Size}");
             }
             if (options.Verify) VerifyFile(temp, node, file.StoredPath);

@@ -68,9 +68,10 @@ public class MirrorCliTests
         var (cli, source, bucket) = Setup(sandbox, 80, proxy.Endpoint);
         using var bucketStore = S3TestServer.Store(bucket);
         var rng = new Random(7);
-        foreach (var (low, high) in new[] { (5, 20), (25, 45), (50, 70) })
+        // Upload bytes into each run (packs are 16 MiB and 2 go at once; an object appears only once complete).
+        foreach (var (low, high) in new[] { (36, 50), (20, 36) })
         {
-            long killAt = rng.Next(low, high) * 1_000_000L;
+            long killAt = proxy.BytesUp + rng.Next(low, high) * 1_000_000L;
             using (var process = cli.Start(null, "mirror", "push", "--parallel", "2"))
             {
                 process.StandardInput.Close();
