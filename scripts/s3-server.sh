@@ -7,7 +7,8 @@
 #   scripts/s3-server.sh stop       stop it (by pid file, never by process name)
 #
 # Environment: DEDUP_S3_DIR (state, default /tmp/dedup-s3), DEDUP_S3_PORT (7480), DEDUP_S3_MON_PORT (3300;
-# the v1 port is the next one), DEDUP_S3_ACCESS_KEY / DEDUP_S3_SECRET_KEY (test keys by default).
+# the v1 port is the next one), DEDUP_S3_ACCESS_KEY / DEDUP_S3_SECRET_KEY (test keys by default),
+# DEDUP_S3_MEMSTORE_BYTES (object capacity, held in RAM; default 4 GiB: when full, radosgw stops answering).
 set -euo pipefail
 dir=${DEDUP_S3_DIR:-/tmp/dedup-s3}
 port=${DEDUP_S3_PORT:-7480}
@@ -68,7 +69,7 @@ paxos min wait = 0.01
 [osd]
 osd data = $dir/osd/\$id
 osd objectstore = memstore
-memstore device bytes = 4294967296
+memstore device bytes = ${DEDUP_S3_MEMSTORE_BYTES:-4294967296}
 [client.rgw.a]
 # radosgw defaults to cephx and a secure monitor connection; this cluster has neither.
 auth client required = none

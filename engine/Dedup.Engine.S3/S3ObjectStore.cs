@@ -60,6 +60,23 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
 
     public Task<byte[]> GetAsync(string key, CancellationToken cancellationToken) => ReadAsync(key, null, cancellationToken);
 
+    public Task<long> GetToAsync(string key, Stream destination, CancellationToken cancellationToken) => Translate(key, async () =>
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_timeout);
+        using var response = await SendGetAsync(key, null, timeout.Token);
+        await using var body = await response.Content.ReadAsStreamAsync(timeout.Token);
+        long copied = 0;
+        var buffer = new byte[81920];
+        int n;
+        while ((n = await body.ReadAsync(buffer, timeout.Token)) > 0)
+        {
+            await destination.WriteAsync(buffer.AsMemory(0, n), timeout.Token);
+            copied += n;
+        }
+        return copied;
+    }, cancellationToken);
+
     public async Task<byte[]> GetRangeAsync(string key, long offset, int length, CancellationToken cancellationToken)
     {
         if (offset < 0 || length < 0) throw new ArgumentOutOfRangeException(nameof(offset), $"range {offset}+{length} is invalid");
@@ -83,14 +100,22 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
     /// </summary>
     private Task<byte[]> ReadAsync(string key, RangeHeaderValue? range, CancellationToken cancellationToken) => Translate(key, async () =>
     {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_timeout);
+        using var response = await SendGetAsync(key, range, timeout.Token);
+        return await response.Content.ReadAsByteArrayAsync(timeout.Token);
+    }, cancellationToken);
+
+    /// <summary>The signed GET; a failure answer becomes the exception it means.</summary>
+    private async Task<HttpResponseMessage> SendGetAsync(string key, RangeHeaderValue? range, CancellationToken cancellationToken)
+    {
         string url = await _client.PresignedGetObjectAsync(new PresignedGetObjectArgs().WithBucket(_bucket).WithObject(_prefix + key).WithExpiry(3600));
         using var request = new HttpRequestMessage(HttpMethod.Get, url);
         if (range is not null) request.Headers.Range = range;
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(_timeout);
-        using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
-        if (response.IsSuccessStatusCode) return await response.Content.ReadAsByteArrayAsync(timeout.Token);
-        string body = await response.Content.ReadAsStringAsync(timeout.Token);
+        var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        if (response.IsSuccessStatusCode) return response;
+        string body = await response.Content.ReadAsStringAsync(cancellationToken);
+        response.Dispose();
         throw response.StatusCode switch
         {
             HttpStatusCode.NotFound when body.Contains("<Code>NoSuchBucket</Code>", StringComparison.Ordinal) =>
@@ -100,7 +125,7 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
             HttpStatusCode.Forbidden => new RemoteException($"access denied to bucket {_bucket} at {_endpoint} (check DEDUP_S3_ACCESS_KEY and DEDUP_S3_SECRET_KEY)", false),
             _ => new RemoteException($"{_endpoint} answered {(int)response.StatusCode} {response.ReasonPhrase} to a GET of {key}", true),
         };
-    }, cancellationToken);
+    }
 
     public async Task<long?> StatAsync(string key, CancellationToken cancellationToken)
     {

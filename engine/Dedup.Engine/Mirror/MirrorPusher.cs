@@ -161,9 +161,11 @@ public sealed class MirrorPusher(Repository.Repository repository, IObjectStore 
                 await store.PutAsync(key, local, cancellationToken);
                 Interlocked.Add(ref _up, local.Length);
             }
-            var back = await store.GetAsync(key, cancellationToken);
-            Interlocked.Add(ref _down, back.Length);
-            if (back.Length == length && BlockId.Hash(back) == pack) return true;
+            // Read back through a hasher: a pack-sized buffer per upload in flight is enough.
+            using var back = new Sha256Sink();
+            long got = await store.GetToAsync(key, back, cancellationToken);
+            Interlocked.Add(ref _down, got);
+            if (got == length && back.Hash() == pack) return true;
         }
         throw new RemoteException($"pack {pack.ToShortString()} did not read back intact after upload", transient: false);
     }

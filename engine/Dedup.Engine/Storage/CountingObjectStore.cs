@@ -26,6 +26,14 @@ public sealed class CountingObjectStore(IObjectStore inner) : IObjectStore
         return bytes;
     }
 
+    public async Task<long> GetToAsync(string key, Stream destination, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _requests);
+        long length = await inner.GetToAsync(key, destination, cancellationToken);
+        Interlocked.Add(ref _bytesDown, length);
+        return length;
+    }
+
     public async Task<byte[]> GetRangeAsync(string key, long offset, int length, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref _requests);

@@ -15,6 +15,10 @@ public interface IObjectStore
     /// <summary>The whole object. Throws <see cref="ObjectNotFoundException"/> when it does not exist.</summary>
     Task<byte[]> GetAsync(string key, CancellationToken cancellationToken);
 
+    /// <summary>Streams the whole object into <paramref name="destination"/> (e.g. a hasher) without holding it in memory;
+    /// returns its length. Throws <see cref="ObjectNotFoundException"/> when it does not exist.</summary>
+    Task<long> GetToAsync(string key, Stream destination, CancellationToken cancellationToken);
+
     /// <summary>Exactly <paramref name="length"/> bytes at <paramref name="offset"/>; a range past the end throws
     /// <see cref="ArgumentOutOfRangeException"/>, a missing object <see cref="ObjectNotFoundException"/>.</summary>
     Task<byte[]> GetRangeAsync(string key, long offset, int length, CancellationToken cancellationToken);

@@ -18,6 +18,13 @@ public sealed class MemoryObjectStore : IObjectStore
     public Task<byte[]> GetAsync(string key, CancellationToken cancellationToken) =>
         Task.FromResult(_objects.TryGetValue(key, out var bytes) ? bytes.ToArray() : throw new ObjectNotFoundException(key));
 
+    public async Task<long> GetToAsync(string key, Stream destination, CancellationToken cancellationToken)
+    {
+        var bytes = _objects.TryGetValue(key, out var stored) ? stored : throw new ObjectNotFoundException(key);
+        await destination.WriteAsync(bytes, cancellationToken);
+        return bytes.Length;
+    }
+
     public Task<byte[]> GetRangeAsync(string key, long offset, int length, CancellationToken cancellationToken)
     {
         if (!_objects.TryGetValue(key, out var bytes)) throw new ObjectNotFoundException(key);

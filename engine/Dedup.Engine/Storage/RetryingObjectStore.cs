@@ -45,6 +45,19 @@ public sealed class RetryingObjectStore(IObjectStore inner, string remoteName, R
     public Task<byte[]> GetAsync(string key, CancellationToken cancellationToken) =>
         Run($"download of {key}", () => inner.GetAsync(key, cancellationToken), cancellationToken);
 
+    /// <summary>A retry starts the object over, so the destination must be able to start over too: a
+    /// <see cref="Sha256Sink"/> or a seekable stream. Any other destination gets one attempt.</summary>
+    public Task<long> GetToAsync(string key, Stream destination, CancellationToken cancellationToken)
+    {
+        if (destination is not Sha256Sink && !destination.CanSeek) return inner.GetToAsync(key, destination, cancellationToken);
+        return Run($"download of {key}", () =>
+        {
+            if (destination is Sha256Sink sink) sink.Restart();
+            else { destination.Position = 0; destination.SetLength(0); }
+            return inner.GetToAsync(key, destination, cancellationToken);
+        }, cancellationToken);
+    }
+
     public Task<byte[]> GetRangeAsync(string key, long offset, int length, CancellationToken cancellationToken) =>
         Run($"download of {key}", () => inner.GetRangeAsync(key, offset, length, cancellationToken), cancellationToken);
 

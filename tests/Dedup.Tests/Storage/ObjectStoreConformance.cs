@@ -43,6 +43,11 @@ public class ObjectStoreConformance
         await store.PutAsync("packs/ab/abc", content, None);
         Assert.Equal(content, await store.GetAsync("packs/ab/abc", None));
         Assert.Equal(content.Length, await store.StatAsync("packs/ab/abc", None));
+        using (var sink = new Sha256Sink())
+        {
+            Assert.Equal(content.Length, await store.GetToAsync("packs/ab/abc", sink, None));
+            Assert.Equal(Dedup.Core.BlockId.Hash(content), sink.Hash());
+        }
         await store.PutAsync("packs/ab/abc", new byte[] { 1, 2, 3 }, None);
         Assert.Equal(new byte[] { 1, 2, 3 }, await store.GetAsync("packs/ab/abc", None));
         await store.PutAsync("empty", Array.Empty<byte>(), None);
@@ -69,6 +74,7 @@ public class ObjectStoreConformance
         var store = CreateStore(kind);
         await Assert.ThrowsAsync<ObjectNotFoundException>(() => store.GetAsync("nope", None));
         await Assert.ThrowsAsync<ObjectNotFoundException>(() => store.GetRangeAsync("nope", 0, 1, None));
+        await Assert.ThrowsAsync<ObjectNotFoundException>(() => store.GetToAsync("nope", new Sha256Sink(), None));
         Assert.Null(await store.StatAsync("nope", None));
         await store.DeleteAsync("nope", None); // not an error
     }
