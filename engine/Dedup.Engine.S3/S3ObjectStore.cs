@@ -4,6 +4,7 @@ using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Security.Cryptography;
 using Dedup.Core;
 using Minio;
 using Minio.DataModel.Args;
@@ -47,14 +48,26 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
         return true;
     }, cancellationToken);
 
+    /// <summary>
+    /// One signed PUT of the whole object, sent by this store: the SDK turns anything from 5 MiB into a multipart
+    /// upload (three requests) and copies each part into a buffer of its own. S3 takes single PUTs up to 5 GB;
+    /// packs are 16 MiB. Content-MD5 makes the server refuse a body damaged on the way (the push still reads
+    /// every pack back and checks it against its SHA-256 name).
+    /// </summary>
     public Task PutAsync(string key, ReadOnlyMemory<byte> content, CancellationToken cancellationToken) => Translate(key, async () =>
     {
         _sizes.TryRemove(key, out _);
-        using var stream = MemoryMarshal.TryGetArray(content, out var segment)
-            ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
-            : new MemoryStream(content.ToArray(), writable: false);
-        await _client.PutObjectAsync(new PutObjectArgs().WithBucket(_bucket).WithObject(_prefix + key)
-            .WithStreamData(stream).WithObjectSize(content.Length).WithContentType("application/octet-stream"), cancellationToken);
+        string url = await _client.PresignedPutObjectAsync(new PresignedPutObjectArgs().WithBucket(_bucket).WithObject(_prefix + key).WithExpiry(3600));
+        using var request = new HttpRequestMessage(HttpMethod.Put, url);
+        request.Content = MemoryMarshal.TryGetArray(content, out var segment)
+            ? new ByteArrayContent(segment.Array!, segment.Offset, segment.Count)
+            : new ByteArrayContent(content.ToArray());
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+        request.Content.Headers.ContentMD5 = MD5.HashData(content.Span);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_timeout);
+        using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+        if (!response.IsSuccessStatusCode) throw FailureOf(response, await response.Content.ReadAsStringAsync(timeout.Token), "PUT", key, null);
         return true;
     }, cancellationToken);
 
@@ -116,16 +129,21 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
         if (response.IsSuccessStatusCode) return response;
         string body = await response.Content.ReadAsStringAsync(cancellationToken);
         response.Dispose();
-        throw response.StatusCode switch
+        throw FailureOf(response, body, "GET", key, range);
+    }
+
+    private Exception FailureOf(HttpResponseMessage response, string body, string method, string key, RangeHeaderValue? range) =>
+        response.StatusCode switch
         {
             HttpStatusCode.NotFound when body.Contains("<Code>NoSuchBucket</Code>", StringComparison.Ordinal) =>
                 new RemoteException($"bucket {_bucket} does not exist at {_endpoint}", false),
             HttpStatusCode.NotFound => new ObjectNotFoundException(key),
             HttpStatusCode.RequestedRangeNotSatisfiable => new ArgumentOutOfRangeException(nameof(range), $"range {range} is outside object {key}"),
             HttpStatusCode.Forbidden => new RemoteException($"access denied to bucket {_bucket} at {_endpoint} (check DEDUP_S3_ACCESS_KEY and DEDUP_S3_SECRET_KEY)", false),
-            _ => new RemoteException($"{_endpoint} answered {(int)response.StatusCode} {response.ReasonPhrase} to a GET of {key}", true),
+            HttpStatusCode.BadRequest when body.Contains("<Code>BadDigest</Code>", StringComparison.Ordinal) =>
+                new RemoteException($"{_endpoint} received {key} damaged (Content-MD5 mismatch)", true),
+            _ => new RemoteException($"{_endpoint} answered {(int)response.StatusCode} {response.ReasonPhrase} to a {method} of {key}", true),
         };
-    }
 
     public async Task<long?> StatAsync(string key, CancellationToken cancellationToken)
     {

@@ -69,7 +69,7 @@ public class MirrorCliTests
         using var bucketStore = S3TestServer.Store(bucket);
         var rng = new Random(7);
         // Upload bytes into each run (packs are 16 MiB and 2 go at once; an object appears only once complete).
-        foreach (var (low, high) in new[] { (36, 50), (20, 36) })
+        foreach (var (low, high) in new[] { (20, 30), (10, 20) })
         {
             long killAt = proxy.BytesUp + rng.Next(low, high) * 1_000_000L;
             using (var process = cli.Start(null, "mirror", "push", "--parallel", "2"))
