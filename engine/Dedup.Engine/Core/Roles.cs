@@ -31,8 +31,8 @@ public interface IBlockLoader
 /// and parallelizes its range reads. Restore uses it when the loader offers it.</summary>
 public interface IBlockSequenceLoader : IBlockLoader
 {
-    /// <summary>Told every block the restore will read, before any file is written.</summary>
-    void Prepare(IReadOnlyCollection<BlockId> ids);
+    /// <summary>Told every block the restore will read, in the order it will roughly read them, before any file is written.</summary>
+    void Prepare(IReadOnlyList<BlockId> ids);
 
     /// <summary>Loads <paramref name="ids"/> in order, each verified, handing each block's bytes to <paramref name="consume"/>.</summary>
     void LoadSequence(IReadOnlyList<BlockId> ids, Action<ReadOnlySpan<byte>> consume);

@@ -18,8 +18,10 @@ public sealed class RemoteBlockLoader(Repository.Repository repository, IObjectS
     private const double WholePackFraction = 0.25;
 
     private readonly ConcurrentDictionary<BlockId, bool> _local = new();
+    // Whole-pack fetches under way: a block of one of these packs waits for its pack instead of reading a range.
+    private readonly ConcurrentDictionary<BlockId, Task> _fetching = new();
 
-    public int PacksFetched { get; private set; }
+    public int PacksFetched => _fetching.Count;
 
     public Crypto.ContentHasher Hasher => repository.Hasher;
 
@@ -43,26 +45,42 @@ public sealed class RemoteBlockLoader(Repository.Repository repository, IObjectS
     }
 
     /// <summary>
-    /// Packs the restore needs a large part of are fetched whole (4 at a time), verified block by block, and kept in
-    /// the local repository: one GET per pack instead of thousands of small ranges, and the local copy is completed
-    /// on the way. The rest is read by range.
+    /// Packs the restore needs a large part of are fetched whole, verified block by block, and kept in the local
+    /// repository: one GET per pack instead of thousands of small ranges, and the local copy is completed on the
+    /// way. They are fetched 4 at a time in the order the restore first needs them, while files whose packs are
+    /// already here are written. The rest is read by range.
     /// </summary>
-    public void Prepare(IReadOnlyCollection<BlockId> ids)
+    public void Prepare(IReadOnlyList<BlockId> ids)
     {
         var needed = new Dictionary<BlockId, long>();
+        var firstUse = new List<BlockId>();
         foreach (var id in ids)
         {
             var location = Locate(id);
-            if (!IsLocal(location.Pack)) needed[location.Pack] = needed.GetValueOrDefault(location.Pack) + location.StoredLength;
+            if (IsLocal(location.Pack)) continue;
+            if (!needed.ContainsKey(location.Pack)) firstUse.Add(location.Pack);
+            needed[location.Pack] = needed.GetValueOrDefault(location.Pack) + location.StoredLength;
         }
         var lengths = repository.Catalog.Packs().ToDictionary(p => p.Pack, p => p.Length);
-        var whole = needed.Where(n => lengths.TryGetValue(n.Key, out long length) && n.Value >= WholePackFraction * length).Select(n => n.Key).ToList();
-        Parallel.ForEachAsync(whole, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = cancellationToken }, async (pack, ct) =>
+        var throttle = new SemaphoreSlim(4);
+        foreach (var pack in firstUse.Where(p => lengths.TryGetValue(p, out long length) && needed[p] >= WholePackFraction * length))
         {
-            await RemoteRecovery.FetchPackAsync(repository, store, pack, ct);
-            _local[pack] = true;
-        }).GetAwaiter().GetResult();
-        PacksFetched = whole.Count;
+            _fetching[pack] = Task.Run(async () =>
+            {
+                await throttle.WaitAsync(cancellationToken);
+                try { await RemoteRecovery.FetchPackAsync(repository, store, pack, cancellationToken, verifyBlocks: false); }
+                finally { throttle.Release(); }
+                _local[pack] = true;
+            }, cancellationToken);
+        }
+    }
+
+    /// <summary>Waits for a whole-pack fetch of this pack, if one was started; a failed fetch leaves range reads.</summary>
+    private void AwaitFetch(BlockId pack)
+    {
+        if (!_fetching.TryGetValue(pack, out var fetch)) return;
+        try { fetch.GetAwaiter().GetResult(); }
+        catch (Exception e) when (e is CorruptDataException or RemoteException or ObjectNotFoundException) { }
     }
 
     /// <summary>
@@ -147,7 +165,11 @@ public sealed class RemoteBlockLoader(Repository.Repository repository, IObjectS
     private BlockLocation Locate(BlockId id) =>
         repository.TryLocate(id, out var location) ? location : throw new CorruptDataException($"block {id.ToShortString()} is not in the index");
 
-    private bool IsLocal(BlockId pack) => _local.GetOrAdd(pack, repository.Packs.Exists);
+    private bool IsLocal(BlockId pack)
+    {
+        AwaitFetch(pack);
+        return _local.GetOrAdd(pack, repository.Packs.Exists);
+    }
 
     private bool TryLocal(BlockId id, ref byte[] buffer, out int length)
     {

@@ -114,13 +114,17 @@ public static class RemoteRecovery
         return fetched;
     }
 
-    /// <summary>Downloads one pack, verifies it (name hash, trailer, every block) and writes it durably in place of the local copy.</summary>
-    public static async Task FetchPackAsync(Repository.Repository repository, IObjectStore store, BlockId pack, CancellationToken cancellationToken)
+    /// <summary>Downloads one pack, verifies it (name hash and trailer; with <paramref name="verifyBlocks"/> also every
+    /// block) and writes it durably in place of the local copy. A restore skips the block pass: it verifies each
+    /// block as it reads it anyway.</summary>
+    public static async Task FetchPackAsync(Repository.Repository repository, IObjectStore store, BlockId pack, CancellationToken cancellationToken,
+        bool verifyBlocks = true)
     {
         var bytes = await store.GetAsync(RemoteLayout.Pack(pack), cancellationToken);
         if (BlockId.Hash(bytes) != pack) throw new CorruptDataException("the bucket's copy does not hash to its name");
-        foreach (var entry in PackReader.Parse(bytes, repository.Protection.Sealer))
-            repository.VerifyBlock(bytes.AsSpan((int)entry.Offset, entry.StoredLength), entry, pack);
+        var entries = PackReader.Parse(bytes, repository.Protection.Sealer);
+        if (verifyBlocks)
+            foreach (var entry in entries) repository.VerifyBlock(bytes.AsSpan((int)entry.Offset, entry.StoredLength), entry, pack);
         if (repository.Packs.Exists(pack)) repository.Packs.Delete(pack); // also drops a cached handle on the damaged copy
         repository.Packs.Put(pack, bytes);
     }

@@ -36,7 +36,7 @@ public sealed class Restorer(IBlockLoader loader, TreeReader trees, IRestoreObse
         var failed = new List<string>();
         long bytes = 0, verified = 0;
         var files = items.Where(i => i.Kind == Kind.File).ToList();
-        if (loader is IBlockSequenceLoader sequence) sequence.Prepare(files.SelectMany(f => f.Node!.Content).ToHashSet());
+        if (loader is IBlockSequenceLoader sequence) sequence.Prepare(files.SelectMany(f => f.Node!.Content).Distinct().ToList());
         Parallel.ForEach(files, new ParallelOptions { MaxDegreeOfParallelism = options.Workers }, file =>
         {
             try
