@@ -10,6 +10,7 @@ public static class FuzzTargets
     {
         ["pack"] = PackTarget.Fuzz,
         ["tree"] = TreeTarget.Fuzz,
+        ["segment"] = SegmentTarget.Fuzz,
     };
 
     /// <summary>Runs a target over every file of a corpus directory; returns how many inputs ran.</summary>

@@ -16,6 +16,7 @@ public class FuzzCorpusReplayTests
     [Theory]
     [InlineData("pack")]
     [InlineData("tree")]
+    [InlineData("segment")]
     public void Seed_corpus_and_its_mutations_run_cleanly(string target)
     {
         string corpus = CorpusDirectory(target);

@@ -59,6 +59,34 @@ public class MirrorCliTests
     }
 
     [Fact]
+    public void Remotes_are_listed_and_removed_and_backup_mirror_pushes_after_the_backup()
+    {
+        if (!S3TestServer.Available()) return;
+        using var sandbox = new Sandbox();
+        var (cli, source, bucket) = Setup(sandbox, 4);
+        var duplicate = cli.Run("remote", "add", "offsite", "--endpoint", S3TestServer.Endpoint!, "--bucket", bucket);
+        Assert.Equal(1, duplicate.ExitCode);
+        Assert.Contains("already exists", duplicate.Stderr);
+        Assert.Equal(1, cli.Run("remote", "add", "bad", "--endpoint", "ftp://host", "--bucket", bucket).ExitCode);
+        var list = cli.Run("remote", "list", "--json");
+        Assert.Equal($"s3:{S3TestServer.Endpoint}/{bucket}", list.LastJson[0].GetProperty("location").GetString());
+        Assert.DoesNotContain(S3TestServer.SecretKey, File.ReadAllText(sandbox.Path("repo", "remotes.json")));
+
+        Assert.Equal(1, cli.Run("mirror", "status").ExitCode); // nothing pushed yet
+        File.WriteAllText(Path.Combine(source, "new.txt"), "added before the second backup");
+        var backup = cli.Run("backup", source, "--mirror", "offsite", "--json");
+        Assert.True(backup.ExitCode == 0, backup.ToString());
+        Assert.Equal("push", backup.LastJson.GetProperty("message_type").GetString());
+        var status = cli.Run("mirror", "status", "--json");
+        Assert.True(status.ExitCode == 0, status.ToString());
+        Assert.Equal(2, status.LastJson.GetProperty("snapshots").GetArrayLength());
+
+        Assert.Equal(0, cli.Run("remote", "remove", "offsite").ExitCode);
+        Assert.Equal("[]", cli.Run("remote", "list", "--json").Stdout.Trim());
+        Assert.Equal(1, cli.Run("mirror", "push").ExitCode);
+    }
+
+    [Fact]
     public void A_push_killed_at_random_moments_resumes_uploading_only_what_is_missing()
     {
         if (!S3TestServer.Available()) return;
