@@ -21,7 +21,12 @@ public static class CatCommand
             if (node.Type != NodeType.File) throw new DedupException($"{wanted} is not a file");
             using var stdout = Console.OpenStandardOutput();
             // Every block is verified before any of it is written: wrong bytes never reach stdout.
-            foreach (var id in node.Content) stdout.Write(repository.LoadBlock(id));
+            byte[] buffer = [];
+            foreach (var id in node.Content)
+            {
+                int length = repository.LoadBlock(id, ref buffer);
+                stdout.Write(buffer, 0, length);
+            }
             return ExitCodes.Success;
         }));
         return command;

@@ -15,7 +15,12 @@ public interface IBlockSaver
 public interface IBlockLoader
 {
     /// <summary>Loads, decompresses and re-hashes a block. Throws <see cref="CorruptDataException"/> on any mismatch.</summary>
-    byte[] LoadBlock(BlockId id);
+    byte[] LoadBlock(BlockId id)
+    {
+        byte[] buffer = [];
+        int length = LoadBlock(id, ref buffer);
+        return buffer.Length == length ? buffer : buffer[..length];
+    }
 
     /// <summary>Like <see cref="LoadBlock"/>, into <paramref name="buffer"/> (replaced by a larger one when too small);
     /// returns the block's length. Restore reuses one buffer per thread instead of allocating per block.</summary>

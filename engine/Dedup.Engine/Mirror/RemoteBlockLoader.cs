@@ -27,13 +27,6 @@ public sealed class RemoteBlockLoader(Repository.Repository repository, IObjectS
 
     public bool TryLocate(BlockId id, out BlockLocation location) => repository.TryLocate(id, out location);
 
-    public byte[] LoadBlock(BlockId id)
-    {
-        byte[] buffer = [];
-        int length = LoadBlock(id, ref buffer);
-        return buffer.Length == length ? buffer : buffer[..length];
-    }
-
     public int LoadBlock(BlockId id, ref byte[] buffer)
     {
         var location = Locate(id);

@@ -148,13 +148,6 @@ public sealed class Repository : IBlockLoader, IDisposable
 
     public bool TryLocate(BlockId id, out BlockLocation location) => _index.TryGetValue(id, out location);
 
-    public byte[] LoadBlock(BlockId id)
-    {
-        byte[] buffer = [];
-        int length = LoadBlock(id, ref buffer);
-        return buffer.Length == length ? buffer : buffer[..length];
-    }
-
     public int LoadBlock(BlockId id, ref byte[] buffer)
     {
         if (!_index.TryGetValue(id, out var location))
