@@ -29,6 +29,8 @@ root.Subcommands.Add(RemoteCommand.Create());
 root.Subcommands.Add(MirrorCommand.Create());
 root.Subcommands.Add(RecoverCommand.Create());
 root.Subcommands.Add(RepairCommand.Create());
+root.Subcommands.Add(ForgetCommand.Create());
+root.Subcommands.Add(PruneCommand.Create());
 
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)

@@ -118,6 +118,23 @@ public sealed class LiteCatalog : ICatalogStore
     public void AddPack(BlockId pack, long length, byte[] entries) =>
         _packs.Upsert(new BsonDocument { ["_id"] = pack.ToArray(), ["length"] = length, ["entries"] = entries });
 
+    public void Remove(IReadOnlyCollection<string> snapshots, IReadOnlyCollection<BlockId> trees, IReadOnlyCollection<BlockId> packs)
+    {
+        _db.BeginTrans();
+        try
+        {
+            foreach (var id in snapshots) _snapshots.Delete(id);
+            foreach (var id in trees) _trees.Delete(id.ToArray());
+            foreach (var id in packs) _packs.Delete(id.ToArray());
+            _db.Commit();
+        }
+        catch
+        {
+            _db.Rollback();
+            throw;
+        }
+    }
+
     public IReadOnlyList<(BlockId Pack, long Length)> Packs() => Guard(() =>
         _packs.FindAll().Select(d => (BlockId.Read(d["_id"].AsBinary), d["length"].AsInt64)).ToList());
 

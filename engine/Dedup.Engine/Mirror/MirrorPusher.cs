@@ -187,8 +187,8 @@ public sealed class MirrorPusher(Repository.Repository repository, IObjectStore 
         finally { _segmentLock.Release(); }
     }
 
-    /// <summary>Uploads a segment and reads it back: it counts only once it verifies.</summary>
-    public static async Task UploadSegmentAsync(IObjectStore store, IReadOnlyCollection<CatalogRecord> records, Crypto.IBlobSealer sealer,
+    /// <summary>Uploads a segment and reads it back: it counts only once it verifies. Returns its name.</summary>
+    public static async Task<BlockId> UploadSegmentAsync(IObjectStore store, IReadOnlyCollection<CatalogRecord> records, Crypto.IBlobSealer sealer,
         CancellationToken cancellationToken, Action<long>? uploaded = null)
     {
         var (name, bytes) = CatalogSegment.Encode(records, sealer);
@@ -197,5 +197,6 @@ public sealed class MirrorPusher(Repository.Repository repository, IObjectStore 
         uploaded?.Invoke(bytes.Length);
         if (BlockId.Hash(await store.GetAsync(key, cancellationToken)) != name)
             throw new RemoteException($"catalog segment {name.ToShortString()} did not read back intact after upload", transient: false);
+        return name;
     }
 }

@@ -34,9 +34,12 @@ public sealed class PackAssembler : IBlockSaver, IAsyncDisposable
 
     private const int OpenPacksWhenEncrypted = 4;
 
-    internal PackAssembler(Repository repository, int workers)
+    private readonly bool _repacking;
+
+    internal PackAssembler(Repository repository, int workers, bool repacking)
     {
         _repository = repository;
+        _repacking = repacking;
         _packSize = repository.Config.PackSize;
         _packs = new OpenPack?[repository.Config.Encrypted ? OpenPacksWhenEncrypted : 1];
         _queue = Channel.CreateBounded<(BlockId, byte[], int)>(new BoundedChannelOptions(workers) { SingleWriter = true });
@@ -47,12 +50,12 @@ public sealed class PackAssembler : IBlockSaver, IAsyncDisposable
     public long BytesAdded => Interlocked.Read(ref _bytesAdded);
     public long PacksWritten => Interlocked.Read(ref _packsWritten);
 
-    public bool Contains(BlockId id) => _repository.TryLocate(id, out _) || _pending.ContainsKey(id);
+    public bool Contains(BlockId id) => (!_repacking && _repository.TryLocate(id, out _)) || _pending.ContainsKey(id);
 
     /// <summary>Takes ownership of <paramref name="buffer"/>, which must come from <see cref="BlockBuffers"/>.</summary>
     public async ValueTask<bool> SaveAsync(BlockId id, byte[] buffer, int length, CancellationToken cancellationToken)
     {
-        if (_repository.TryLocate(id, out _) || !_pending.TryAdd(id, 0))
+        if ((!_repacking && _repository.TryLocate(id, out _)) || !_pending.TryAdd(id, 0))
         {
             BlockBuffers.Return(buffer);
             return false;

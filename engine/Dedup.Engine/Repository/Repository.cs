@@ -109,7 +109,10 @@ public sealed class Repository : IBlockLoader, IDisposable
     public ChunkerSelector CreateChunkerSelector() =>
         new(new FastCdcChunker(Config.Chunker, GearTable.Derive(Protection.ChunkerSeed)));
 
-    public PackAssembler CreatePackAssembler(int workers) => new(this, workers);
+    public PackAssembler CreatePackAssembler(int workers) => new(this, workers, repacking: false);
+
+    /// <summary>An assembler that stores blocks the index already has (prune moves live blocks out of mostly dead packs).</summary>
+    public PackAssembler CreateRepacker(int workers) => new(this, workers, repacking: true);
 
     /// <summary>Packs on disk that the catalog does not list: written by a backup killed before it indexed them.</summary>
     public IEnumerable<BlockId> UnindexedPacks()

@@ -32,6 +32,11 @@ public sealed class Catalog(ICatalogStore store, IBlobSealer sealer) : IDisposab
 
     public IReadOnlyList<(BlockId Pack, long Length)> Packs() => store.Packs();
 
+    public IEnumerable<BlockId> TreeIds() => store.TreeRecords().Select(t => t.Id);
+
+    public void Remove(IReadOnlyCollection<string> snapshots, IReadOnlyCollection<BlockId> trees, IReadOnlyCollection<BlockId> packs) =>
+        store.Remove(snapshots, trees, packs);
+
     /// <summary>Every indexed block with its location; a block in two packs (possible only after a crash) appears twice.</summary>
     public IEnumerable<KeyValuePair<BlockId, BlockLocation>> Blocks()
     {

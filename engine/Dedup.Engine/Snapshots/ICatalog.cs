@@ -29,5 +29,8 @@ public interface ICatalogStore : IDisposable
 
     IReadOnlyList<(BlockId Pack, long Length)> Packs();
 
+    /// <summary>Removes snapshot records, trees and pack records in one transaction (forget and prune).</summary>
+    void Remove(IReadOnlyCollection<string> snapshots, IReadOnlyCollection<BlockId> trees, IReadOnlyCollection<BlockId> packs);
+
     IReadOnlyList<(BlockId Pack, byte[] Entries)> PackEntries();
 }

@@ -1,0 +1,112 @@
+using Dedup.Core;
+using Dedup.Repository;
+using Dedup.Snapshots;
+
+namespace Dedup.Maintenance;
+
+public sealed record PruneOptions
+{
+    public bool DryRun { get; init; }
+    /// <summary>A pack whose live bytes are below this fraction of its blocks' bytes is repacked.</summary>
+    public double RepackBelow { get; init; } = 0.5;
+    public int Workers { get; init; } = Math.Max(1, Environment.ProcessorCount);
+}
+
+public sealed record PruneReport
+{
+    public bool DryRun { get; init; }
+    public int Snapshots { get; init; }
+    public int TreesRemoved { get; init; }
+    public int PacksDeleted { get; init; }
+    public int PacksRepacked { get; init; }
+    public int BlocksRepacked { get; init; }
+    public long BytesFreed { get; init; }
+    public long BytesRepacked { get; init; }
+    public long LiveBytes { get; init; }
+}
+
+/// <summary>
+/// Removes what no snapshot references. Order, so a kill at any moment loses nothing a snapshot needs: (1) the
+/// live blocks of mostly dead packs are written to new packs, durable and indexed; (2) one catalog transaction
+/// removes the unreferenced trees and the records of dead and repacked packs; (3) their files are deleted. A
+/// kill before (2) leaves extra copies; between (2) and (3), pack files the catalog does not list, which the next
+/// writer re-indexes and the next prune removes again. Either way the next run finishes the job.
+/// </summary>
+public static class Pruner
+{
+    public static async Task<PruneReport> RunAsync(Repository.Repository repository, PruneOptions options, CancellationToken cancellationToken)
+    {
+        var snapshots = repository.Catalog.Snapshots();
+        var (liveTrees, liveBlocks) = Reachable(repository, snapshots);
+        var deadTrees = repository.Catalog.TreeIds().Where(t => !liveTrees.Contains(t)).ToList();
+
+        // A block counts as live in the one pack the index locates it in; other copies (left by a kill) are dead.
+        var total = new Dictionary<BlockId, long>();
+        var live = new Dictionary<BlockId, List<(BlockId Block, BlockLocation Location)>>();
+        foreach (var (block, location) in repository.Catalog.Blocks())
+        {
+            total[location.Pack] = total.GetValueOrDefault(location.Pack) + location.StoredLength;
+            if (liveBlocks.Contains(block) && repository.TryLocate(block, out var indexed) && indexed.Pack == location.Pack)
+                (live.TryGetValue(location.Pack, out var list) ? list : live[location.Pack] = []).Add((block, location));
+        }
+        var packs = repository.Catalog.Packs();
+        long LiveBytes(BlockId pack) => live.TryGetValue(pack, out var list) ? list.Sum(b => (long)b.Location.StoredLength) : 0;
+        var dead = packs.Where(p => LiveBytes(p.Pack) == 0).ToList();
+        var repack = packs.Where(p => LiveBytes(p.Pack) > 0 && LiveBytes(p.Pack) < options.RepackBelow * total.GetValueOrDefault(p.Pack)).ToList();
+        var report = new PruneReport
+        {
+            DryRun = options.DryRun,
+            Snapshots = snapshots.Count,
+            TreesRemoved = deadTrees.Count,
+            PacksDeleted = dead.Count,
+            PacksRepacked = repack.Count,
+            BlocksRepacked = repack.Sum(p => live[p.Pack].Count),
+            BytesRepacked = repack.Sum(p => LiveBytes(p.Pack)),
+            BytesFreed = dead.Sum(p => p.Length) + repack.Sum(p => p.Length - LiveBytes(p.Pack)),
+            LiveBytes = packs.Sum(p => LiveBytes(p.Pack)),
+        };
+        if (options.DryRun || (deadTrees.Count == 0 && dead.Count == 0 && repack.Count == 0)) return report;
+
+        if (repack.Count > 0)
+        {
+            await using var repacker = repository.CreateRepacker(options.Workers);
+            byte[] buffer = [];
+            foreach (var (pack, _) in repack)
+            {
+                foreach (var (block, _) in live[pack])
+                {
+                    int length = repository.LoadBlock(block, ref buffer); // verified: a damaged block stops the prune before anything is removed
+                    var owned = Repository.PackAssembler.BlockBuffers.Rent(Math.Max(length, 1));
+                    buffer.AsSpan(0, length).CopyTo(owned);
+                    await repacker.SaveAsync(block, owned, length, cancellationToken);
+                }
+            }
+            await repacker.FlushAsync();
+        }
+        var removed = dead.Concat(repack).Select(p => p.Pack).ToList();
+        repository.Catalog.Remove([], deadTrees, removed);
+        foreach (var pack in removed)
+            if (repository.Packs.Exists(pack)) repository.Packs.Delete(pack);
+        return report;
+    }
+
+    /// <summary>Every tree and block some snapshot reaches.</summary>
+    public static (HashSet<BlockId> Trees, HashSet<BlockId> Blocks) Reachable(Repository.Repository repository, IEnumerable<Snapshot> snapshots)
+    {
+        var reader = new TreeReader(repository.Catalog, repository.Hasher);
+        var trees = new HashSet<BlockId>();
+        var blocks = new HashSet<BlockId>();
+        var stack = new Stack<BlockId>(snapshots.Select(s => s.Root));
+        while (stack.Count > 0)
+        {
+            var tree = stack.Pop();
+            if (!trees.Add(tree)) continue;
+            foreach (var node in reader.Load(tree).Nodes)
+            {
+                if (node.Type == NodeType.Directory) stack.Push(node.Subtree);
+                else if (node.Type == NodeType.File) blocks.UnionWith(node.Content);
+            }
+        }
+        return (trees, blocks);
+    }
+}
