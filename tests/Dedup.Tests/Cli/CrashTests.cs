@@ -60,4 +60,54 @@ public class CrashTests
         Assert.Empty(Directory.EnumerateFiles(sandbox.Path("repo", "tmp")));
         Assert.Equal(0, cli.Run("check", "--read-data").ExitCode);
     }
+
+    [Fact]
+    public void A_prune_killed_at_random_moments_loses_nothing_and_the_next_one_finishes()
+    {
+        using var sandbox = new Sandbox();
+        // Small packs (TestRepository) and every other file dropped: the prune repacks dozens of half-live packs.
+        string repo = TestRepository.Create(sandbox);
+        string source = sandbox.Path("data");
+        Directory.CreateDirectory(source);
+        var rng = new Random(11);
+        for (int i = 0; i < 200; i++)
+        {
+            var bytes = new byte[50_000 + rng.Next(50_000)];
+            rng.NextBytes(bytes);
+            File.WriteAllBytes(Path.Combine(source, $"f{i:D3}.bin"), bytes);
+        }
+        var cli = new DedupCli(repo);
+        Assert.Equal(0, cli.Run("backup", source).ExitCode);
+        for (int i = 0; i < 200; i += 2) File.Delete(Path.Combine(source, $"f{i:D3}.bin"));
+        Assert.Equal(0, cli.Run("backup", source).ExitCode);
+        Assert.Equal(0, cli.Run("forget", "--keep-last", "1").ExitCode);
+
+        int killed = 0;
+        foreach (var delay in new[] { 150, 300, 450, 600, 800 })
+        {
+            using (var process = cli.Start(null, "prune", "--repack-below", "0.9"))
+            {
+                process.StandardInput.Close();
+                if (!process.WaitForExit(delay + rng.Next(150)))
+                {
+                    process.Kill(entireProcessTree: true);
+                    killed++;
+                }
+                process.WaitForExit();
+            }
+            var check = cli.Run("check", "--read-data");
+            Assert.True(check.ExitCode == 0, $"after a kill at {delay} ms: {check}");
+            string target = sandbox.Path($"restore-{delay}");
+            var restore = cli.Run("restore", "latest", "--target", target, "--verify");
+            Assert.True(restore.ExitCode == 0, restore.ToString());
+            TreeAssert.Equal(source, target + source);
+        }
+        Assert.True(killed >= 2, $"only {killed} prunes were still running when killed: the test did not exercise kills");
+        var final = cli.Run("prune", "--repack-below", "0.9", "--json");
+        Assert.True(final.ExitCode == 0, final.ToString());
+        var again = cli.Run("prune", "--repack-below", "0.9", "--json").LastJson;
+        Assert.Equal(0, again.GetProperty("packs_deleted").GetInt32());
+        Assert.Equal(0, again.GetProperty("trees_removed").GetInt32());
+        Assert.Equal(0, cli.Run("check", "--read-data").ExitCode);
+    }
 }

@@ -87,6 +87,40 @@ public class MirrorCliTests
     }
 
     [Fact]
+    public void Prune_with_a_remote_brings_the_bucket_down_to_what_the_repository_holds()
+    {
+        if (!S3TestServer.Available()) return;
+        using var sandbox = new Sandbox();
+        var (cli, source, bucket) = Setup(sandbox, 8);
+        Assert.Equal(0, cli.Run("mirror", "push").ExitCode);
+        File.Delete(Path.Combine(source, "big-0.bin"));
+        Assert.Equal(0, cli.Run("backup", source, "--mirror", "offsite").ExitCode);
+        Assert.Equal(0, cli.Run("forget", "--keep-last", "1").ExitCode);
+        var prune = cli.Run("prune", "--repack-below", "0.9", "--remote", "offsite", "--json");
+        Assert.True(prune.ExitCode == 0, prune.ToString());
+        var remote = prune.LastJson.GetProperty("remote");
+        Assert.True(remote.GetProperty("packs_deleted").GetInt32() > 0, prune.ToString());
+        Assert.Equal(1, remote.GetProperty("snapshots_forgotten").GetInt32());
+
+        using var bucketStore = S3TestServer.Store(bucket);
+        var remotePacks = bucketStore.ListAsync(RemoteLayout.PacksPrefix, None).ToBlockingEnumerable().Select(o => o.Key[(o.Key.LastIndexOf('/') + 1)..]).Order();
+        var localPacks = Directory.EnumerateFiles(sandbox.Path("repo", "packs"), "*", SearchOption.AllDirectories).Select(Path.GetFileName).Order();
+        Assert.Equal(localPacks, remotePacks);
+        Assert.Equal(0, cli.Run("mirror", "status").ExitCode);
+
+        // What the bucket now restores is exactly what the repository keeps.
+        var recovered = new DedupCli(sandbox.Path("recovered"));
+        var recover = recovered.Run("recover", "--remote", $"s3:{S3TestServer.Endpoint}/{bucket}", "--all", "--json");
+        Assert.True(recover.ExitCode == 0, recover.ToString());
+        Assert.Equal(1, recover.LastJson.GetProperty("snapshots").GetInt32());
+        Assert.Equal(0, recovered.Run("check", "--read-data").ExitCode);
+        string target = sandbox.Path("target");
+        Assert.Equal(0, recovered.Run("restore", "latest", "--target", target).ExitCode);
+        Assert.False(File.Exists(target + source + "/big-0.bin"));
+        Assert.Equal(File.ReadAllBytes(source + "/big-1.bin"), File.ReadAllBytes(target + source + "/big-1.bin"));
+    }
+
+    [Fact]
     public void A_push_killed_at_random_moments_resumes_uploading_only_what_is_missing()
     {
         if (!S3TestServer.Available()) return;
