@@ -13,7 +13,7 @@ public sealed class LiteCatalog : ICatalogStore
 
     private readonly LiteDatabase _db;
     private readonly Stream[] _streams;
-    private readonly ILiteCollection<BsonDocument> _snapshots, _trees, _packs, _meta;
+    private readonly ILiteCollection<BsonDocument> _snapshots, _trees, _packs, _meta, _audit;
 
     private LiteCatalog(LiteDatabase db, params Stream[] streams)
     {
@@ -23,6 +23,7 @@ public sealed class LiteCatalog : ICatalogStore
         _trees = db.GetCollection("trees");
         _packs = db.GetCollection("packs");
         _meta = db.GetCollection("meta");
+        _audit = db.GetCollection("audit");
     }
 
     /// <summary>Opens (or with <paramref name="create"/>, creates) the catalog. A damaged file raises <see cref="CorruptDataException"/>.</summary>
@@ -117,6 +118,11 @@ public sealed class LiteCatalog : ICatalogStore
     /// and allocation per block.</summary>
     public void AddPack(BlockId pack, long length, byte[] entries) =>
         _packs.Upsert(new BsonDocument { ["_id"] = pack.ToArray(), ["length"] = length, ["entries"] = entries });
+
+    public void AppendAudit(string id, byte[] record) => _audit.Insert(new BsonDocument { ["_id"] = id, ["record"] = record });
+
+    public IReadOnlyList<(string Id, byte[] Record)> AuditRecords() => Guard(() =>
+        _audit.FindAll().Select(d => (d["_id"].AsString, d["record"].AsBinary)).ToList());
 
     public void Remove(IReadOnlyCollection<string> snapshots, IReadOnlyCollection<BlockId> trees, IReadOnlyCollection<BlockId> packs)
     {

@@ -32,6 +32,17 @@ public sealed class Catalog(ICatalogStore store, IBlobSealer sealer) : IDisposab
 
     public IReadOnlyList<(BlockId Pack, long Length)> Packs() => store.Packs();
 
+    public void AppendAudit(AuditRecord record)
+    {
+        string id = $"{record.Time.UtcTicks:D19}-{Guid.NewGuid():N}";
+        store.AppendAudit(id, Seal(Encoding.UTF8.GetBytes(id), AuditRecord.Encode(record)));
+    }
+
+    /// <summary>The audit log, oldest first.</summary>
+    public IReadOnlyList<AuditRecord> Audit() =>
+        store.AuditRecords().OrderBy(r => r.Id, StringComparer.Ordinal)
+            .Select(r => AuditRecord.Decode(Open(Encoding.UTF8.GetBytes(r.Id), r.Record, "audit record"))).ToList();
+
     public IEnumerable<BlockId> TreeIds() => store.TreeRecords().Select(t => t.Id);
 
     public void Remove(IReadOnlyCollection<string> snapshots, IReadOnlyCollection<BlockId> trees, IReadOnlyCollection<BlockId> packs) =>

@@ -29,6 +29,11 @@ public interface ICatalogStore : IDisposable
 
     IReadOnlyList<(BlockId Pack, long Length)> Packs();
 
+    /// <summary>Appends one audit record (what the plan did: backup, push, check, drill, prune), durably.</summary>
+    void AppendAudit(string id, byte[] record);
+
+    IReadOnlyList<(string Id, byte[] Record)> AuditRecords();
+
     /// <summary>Removes snapshot records, trees and pack records in one transaction (forget and prune).</summary>
     void Remove(IReadOnlyCollection<string> snapshots, IReadOnlyCollection<BlockId> trees, IReadOnlyCollection<BlockId> packs);
 
