@@ -19,12 +19,16 @@ public sealed class CliContext(ParseResult parse)
     /// <summary>Progress goes to stderr, and only when a person is watching it.</summary>
     public bool Interactive => !Quiet && !Json && !Console.IsErrorRedirected;
 
+    /// <summary>The policy file's repository: used when neither --repo nor $DEDUP_REPO names one.</summary>
+    public string? PolicyRepository { get; set; }
+
     public string RepositoryPath
     {
         get
         {
             string? path = Parse.GetValue(GlobalOptions.Repo);
             if (string.IsNullOrEmpty(path)) path = Environment.GetEnvironmentVariable("DEDUP_REPO");
+            if (string.IsNullOrEmpty(path)) path = PolicyRepository;
             if (string.IsNullOrEmpty(path))
             {
                 string? data = Environment.GetEnvironmentVariable("XDG_DATA_HOME");

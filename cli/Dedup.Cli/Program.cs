@@ -31,6 +31,10 @@ root.Subcommands.Add(RecoverCommand.Create());
 root.Subcommands.Add(RepairCommand.Create());
 root.Subcommands.Add(ForgetCommand.Create());
 root.Subcommands.Add(PruneCommand.Create());
+root.Subcommands.Add(PlanCommands.Verify());
+root.Subcommands.Add(PlanCommands.Run());
+root.Subcommands.Add(PlanCommands.Status());
+root.Subcommands.Add(PlanCommands.Audit());
 
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)

@@ -23,7 +23,8 @@ public sealed record CheckReport
 /// </summary>
 public static class Checker
 {
-    public static CheckReport Run(Repository.Repository repository, bool readData, Action<long, long>? progress = null)
+    /// <param name="samplePercent">With read-data, read only this share of the packs (chosen by their ids).</param>
+    public static CheckReport Run(Repository.Repository repository, bool readData, Action<long, long>? progress = null, double samplePercent = 100)
     {
         var report = new CheckReport();
         var badBlocks = new HashSet<BlockId>();
@@ -35,7 +36,8 @@ public static class Checker
             progress?.Invoke(++done, packs.Count);
             try
             {
-                CheckPack(repository, pack, length, byPack.GetValueOrDefault(pack) ?? [], readData, badBlocks, report);
+                bool read = readData && (samplePercent >= 100 || BitConverter.ToUInt32(pack.ToArray()) < samplePercent / 100 * uint.MaxValue);
+                CheckPack(repository, pack, length, byPack.GetValueOrDefault(pack) ?? [], read, badBlocks, report);
             }
             catch (CorruptDataException e)
             {

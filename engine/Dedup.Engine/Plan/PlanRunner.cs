@@ -1,0 +1,127 @@
+using System.Diagnostics;
+using Dedup.Backup;
+using Dedup.Check;
+using Dedup.Core;
+using Dedup.Maintenance;
+using Dedup.Mirror;
+using Dedup.Snapshots;
+using Dedup.Storage;
+
+namespace Dedup.Plan;
+
+/// <summary>Runs external commands (the sets' pre-backup commands); a seam so tests can see what ran.</summary>
+public delegate (int ExitCode, string Output) CommandRunner(string command, TimeSpan timeout);
+
+/// <summary>
+/// One `dedup run`: what the calendar says is due at <c>now</c>, set by set, each step recorded in the audit log.
+/// Per set: the pre-backup command, a backup of the kind the schedule picks. Then once: push to the mirror; check
+/// (structure daily, a sample of the data weekly, all of it monthly); drills per set (a sample weekly, a full
+/// restore monthly); and monthly, forget by the retention policy and prune (the mirror too). A failing set does
+/// not stop the others; the result says whether anything failed.
+/// </summary>
+public sealed class PlanRunner(Repository.Repository repository, BackupPlan plan, IObjectStore? remote, CommandRunner commands)
+{
+    private readonly List<AuditRecord> _records = [];
+
+    public async Task<IReadOnlyList<AuditRecord>> RunAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var clock = new FixedClock(now);
+        foreach (var set in plan.Sets) await BackupSetAsync(set, now, clock, cancellationToken);
+        bool weekly = Scheduler.IsWeekly(now, plan.Schedule), monthly = Scheduler.IsMonthly(now, plan.Schedule);
+
+        if (remote is not null)
+            await StepAsync("push", null, now, async () =>
+            {
+                var report = await new MirrorPusher(repository, remote, new PushOptions()).PushAsync(cancellationToken);
+                return (report.Problems.Count == 0, $"{report.PacksUploaded} packs uploaded, {report.SnapshotsOnRemote} snapshots on the remote", report.BytesUploaded);
+            });
+
+        await StepAsync("check", null, now, () =>
+        {
+            double sample = monthly ? 100 : weekly ? plan.Schedule.SamplePercent : 0;
+            var report = Checker.Run(repository, readData: sample > 0, samplePercent: sample);
+            string scope = monthly ? "all data read" : weekly ? $"{plan.Schedule.SamplePercent:0.#}% of packs read" : "structure";
+            return Task.FromResult((report.Ok, report.Ok ? scope : $"{scope}: {string.Join("; ", report.Errors.Take(3))}", 0L));
+        });
+
+        if (weekly || monthly)
+        {
+            IBlockLoader loader = remote is null ? repository : new RemoteBlockLoader(repository, remote, cancellationToken);
+            foreach (var set in plan.Sets)
+            {
+                var latest = SetSnapshots(set).LastOrDefault();
+                if (latest is null) continue;
+                _records.Add(Drill.Run(repository, loader, latest, monthly ? 100 : plan.Schedule.SamplePercent, now, set.Name));
+            }
+        }
+
+        if (monthly)
+        {
+            await StepAsync("forget", null, now, () =>
+            {
+                var setTags = plan.Sets.Select(s => s.Tag).ToHashSet(StringComparer.Ordinal);
+                // Only the plan's snapshots: a pre-restore safety snapshot or a hand-made one is the user's to forget.
+                var planned = repository.Catalog.Snapshots().Where(s => s.Tags.Any(setTags.Contains)).ToList();
+                var drop = planned.Count == 0 ? [] : Retention.Apply(planned, plan.Retention).Where(d => !d.Keep).Select(d => d.Snapshot.Id).ToList();
+                repository.Catalog.Remove(drop, [], []);
+                return Task.FromResult((true, $"{drop.Count} snapshots forgotten", 0L));
+            });
+            await StepAsync("prune", null, now, async () =>
+            {
+                var report = await Pruner.RunAsync(repository, new PruneOptions(), cancellationToken);
+                if (remote is not null) await MirrorPruner.RunAsync(repository, remote, new PushOptions(), cancellationToken);
+                return (true, $"{report.PacksDeleted} packs deleted, {report.PacksRepacked} repacked", report.BytesFreed);
+            });
+        }
+        return _records;
+    }
+
+    private IReadOnlyList<Snapshot> SetSnapshots(BackupSet set) =>
+        repository.Catalog.Snapshots().Where(s => s.Tags.Contains(set.Tag)).ToList();
+
+    private async Task BackupSetAsync(BackupSet set, DateTimeOffset now, TimeProvider clock, CancellationToken cancellationToken)
+    {
+        if (set.PreBackup is { Length: > 0 } command)
+        {
+            bool ok = await StepAsync("pre-backup", set.Name, now, () =>
+            {
+                var (exit, output) = commands(command, TimeSpan.FromMinutes(30));
+                return Task.FromResult((exit == 0, exit == 0 ? command : $"{command}: exit {exit}: {output.Trim()}", 0L));
+            });
+            if (!ok) return; // backing up a half-made dump would record a snapshot that looks good and is not
+        }
+        var kind = Scheduler.KindFor(SetSnapshots(set), now, plan.Schedule);
+        await StepAsync("backup", set.Name, now, async () =>
+        {
+            var request = new BackupRequest { Paths = set.Paths, Excludes = set.Excludes, Kind = kind, Tags = [set.Tag], Host = plan.Host };
+            var result = await BackupRunner.RunAsync(repository, request, NullBackupObserver.Instance, clock, cancellationToken);
+            var t = result.Snapshot.Totals;
+            return (t.Errors == 0, $"{result.Snapshot.Kind.ToString().ToLowerInvariant()} {result.Snapshot.ShortId}: {t.Files} files, {t.Errors} unreadable", t.BytesAdded);
+        }, kind.ToString().ToLowerInvariant());
+    }
+
+    /// <summary>Runs one step and records it; a failure is recorded, not thrown.</summary>
+    private async Task<bool> StepAsync(string action, string? set, DateTimeOffset now, Func<Task<(bool Ok, string Detail, long Bytes)>> step, string? kind = null)
+    {
+        var clock = Stopwatch.StartNew();
+        (bool ok, string detail, long bytes) outcome;
+        try { outcome = await step(); }
+        catch (Exception e) when (e is DedupException or IOException or UnauthorizedAccessException)
+        {
+            outcome = (false, e.Message, 0);
+        }
+        var record = new AuditRecord
+        {
+            Time = now, Action = action, Set = set, Kind = kind, Ok = outcome.ok, Detail = outcome.detail,
+            Seconds = Math.Round(clock.Elapsed.TotalSeconds, 3), Bytes = outcome.bytes,
+        };
+        repository.Catalog.AppendAudit(record);
+        _records.Add(record);
+        return outcome.ok;
+    }
+
+    private sealed class FixedClock(DateTimeOffset now) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => now.ToUniversalTime();
+    }
+}
