@@ -17,12 +17,17 @@ public static class RestoreCommand
         var overwrite = new Option<bool>("--overwrite") { Description = "replace files that already exist in the target" };
         var verify = new Option<bool>("--verify") { Description = "re-read and re-hash every restored file" };
         var remote = new Option<string?>("--remote") { Description = "read blocks missing (or damaged) locally from this remote, fetching only their byte ranges" };
-        var command = new Command("restore", "Restore a snapshot, or some paths of it, into a directory") { snapshot, paths, target, overwrite, verify, remote };
+        var noSafety = new Option<bool>("--no-safety-snapshot") { Description = "with --overwrite: do not first back up what will be overwritten" };
+        var command = new Command("restore", "Restore a snapshot, or some paths of it, into a directory") { snapshot, paths, target, overwrite, verify, remote, noSafety };
         command.SetAction((parse, ct) => CliContext.RunAsync(parse, async context =>
         {
-            using var repository = context.Open("restore");
+            bool safety = parse.GetValue(overwrite) && !parse.GetValue(noSafety);
+            using var repository = context.Open("restore", forWriting: safety);
             var snap = SnapshotResolver.Resolve(repository.Catalog.Snapshots(), parse.GetValue(snapshot)!);
             var include = parse.GetValue(paths) ?? [];
+            // The plan's "back up the current state, just in case": what the restore may overwrite is saved first.
+            Snapshot? safetySnapshot = safety ? await SafetySnapshotAsync(repository, parse.GetValue(target)!, include, ct) : null;
+            if (safetySnapshot is not null) context.Info($"saved what the restore may overwrite as snapshot {safetySnapshot.ShortId} (tag pre-restore)");
             var options = new RestoreOptions { Overwrite = parse.GetValue(overwrite), Verify = parse.GetValue(verify) };
             var clock = Stopwatch.StartNew();
             using var connection = parse.GetValue(remote) is { } remoteName ? Remotes.Connect(Remotes.Resolve(context, remoteName)) : null;
@@ -55,6 +60,7 @@ public static class RestoreCommand
                     dirs_restored = result.Directories,
                     bytes_restored = result.Bytes,
                     files_verified = result.Verified,
+                    safety_snapshot = safetySnapshot?.Id,
                     remote = connection?.Definition.Name,
                     remote_bytes_downloaded = remoteBytes,
                     remote_requests = connection?.Counter.Requests ?? 0,
@@ -77,6 +83,19 @@ public static class RestoreCommand
             return ExitCodes.Success;
         }));
         return command;
+    }
+
+    /// <summary>Backs up the parts of the target the restore writes to, when they exist: the target directory for a
+    /// whole restore, else TARGET/path for each chosen path.</summary>
+    private static async Task<Snapshot?> SafetySnapshotAsync(Repository.Repository repository, string target, string[] include, CancellationToken ct)
+    {
+        string root = Path.GetFullPath(target);
+        var existing = (include.Length == 0 ? [root] : include.Select(p => Path.GetFullPath(Path.Join(root, TreeReader.Normalize(p)))))
+            .Where(p => File.Exists(p) || (Directory.Exists(p) && Directory.EnumerateFileSystemEntries(p).Any())).ToList();
+        if (existing.Count == 0) return null;
+        var request = new Backup.BackupRequest { Paths = existing, Tags = ["pre-restore"], Host = Environment.MachineName };
+        var result = await Backup.BackupRunner.RunAsync(repository, request, Backup.NullBackupObserver.Instance, TimeProvider.System, ct);
+        return result.Snapshot;
     }
 
     private sealed class RestoreProgress(ProgressCounter counter, CliContext context) : IRestoreObserver
