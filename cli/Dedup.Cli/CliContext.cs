@@ -54,7 +54,8 @@ public sealed class CliContext(ParseResult parse)
         Repository.Repository.Open(RepositoryPath, Catalogs, Password, command, LockWait, forWriting);
 
     /// <summary>The repository password: $DEDUP_PASSWORD, else --password-file, else a prompt without echo on a terminal.</summary>
-    public string Password() => Passwords.Read(Parse.GetValue(GlobalOptions.PasswordFile), "DEDUP_PASSWORD", "enter password for repository: ", confirm: false);
+    public string Password() => Passwords.Read(Parse.GetValue(GlobalOptions.PasswordFile) ?? Environment.GetEnvironmentVariable("DEDUP_PASSWORD_FILE"),
+        "DEDUP_PASSWORD", "enter password for repository: ", confirm: false);
 
     public void Error(string message) => Console.Error.WriteLine($"dedup: {message}");
 

@@ -38,7 +38,7 @@ public static class GlobalOptions
 
     public static readonly Option<string?> PasswordFile = new("--password-file", "-p")
     {
-        Description = "read the repository password from this file (default: $DEDUP_PASSWORD, else a prompt)",
+        Description = "read the repository password from this file (default: $DEDUP_PASSWORD, else $DEDUP_PASSWORD_FILE, else a prompt)",
         Recursive = true,
     };
 

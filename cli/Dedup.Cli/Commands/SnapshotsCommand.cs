@@ -6,11 +6,13 @@ public static class SnapshotsCommand
 {
     public static Command Create()
     {
-        var command = new Command("snapshots", "List snapshots");
+        var tags = new Option<string[]>("--tag") { Description = "only snapshots with this tag (repeatable: any of them), e.g. set:contacts or pre-restore" };
+        var command = new Command("snapshots", "List snapshots") { tags };
         command.SetAction(parse => CliContext.Run(parse, context =>
         {
             using var repository = context.Open("snapshots");
-            var snapshots = repository.Catalog.Snapshots();
+            var wanted = parse.GetValue(tags) ?? [];
+            var snapshots = repository.Catalog.Snapshots().Where(s => wanted.Length == 0 || s.Tags.Any(wanted.Contains)).ToList();
             if (context.Json)
             {
                 Console.Out.WriteLine(Format.ToJson(snapshots.Select(s => new
