@@ -90,6 +90,29 @@ public class PlanCliTests
     }
 
     [Fact]
+    public void A_failing_set_does_not_stop_the_others_and_the_run_exits_non_zero()
+    {
+        using var sandbox = new Sandbox();
+        string good = sandbox.Path("good"), broken = sandbox.Path("broken");
+        Directory.CreateDirectory(good);
+        Directory.CreateDirectory(broken);
+        File.WriteAllText(Path.Combine(good, "a.txt"), "a");
+        var cli = new DedupCli(sandbox.Path("repo"));
+        Assert.Equal(0, cli.Init().ExitCode);
+        string policy = Policy(sandbox, $"[[set]]\nname = \"broken\"\npaths = [\"{broken}\"]\ntier = \"critical\"\npre_backup = \"echo dump failed >&2; exit 3\"\n" +
+            $"[[set]]\nname = \"good\"\npaths = [\"{good}\"]\ntier = \"standard\"\n");
+        var run = cli.Run("run", "--policy", policy, "--now", "2026-03-03T02:00", "--json");
+        Assert.Equal(1, run.ExitCode);
+        var records = JsonDocument.Parse(run.Stdout).RootElement.EnumerateArray().ToList();
+        var pre = records.Single(r => r.GetProperty("action").GetString() == "pre-backup");
+        Assert.False(pre.GetProperty("ok").GetBoolean());
+        Assert.Contains("dump failed", pre.GetProperty("detail").GetString());
+        Assert.DoesNotContain(records, r => r.GetProperty("action").GetString() == "backup" && r.GetProperty("set").GetString() == "broken");
+        Assert.Contains(records, r => r.GetProperty("action").GetString() == "backup" && r.GetProperty("set").GetString() == "good" && r.GetProperty("ok").GetBoolean());
+        Assert.Single(JsonDocument.Parse(cli.Run("snapshots", "--json").Stdout).RootElement.EnumerateArray());
+    }
+
+    [Fact]
     public void Restore_with_overwrite_first_snapshots_what_it_replaces()
     {
         using var sandbox = new Sandbox();
