@@ -14,6 +14,7 @@ public delegate (int ExitCode, string Output) CommandRunner(string command, Time
 
 /// <summary>
 /// One `dedup run`: what the calendar says is due at <c>now</c>, set by set, each step recorded in the audit log.
+/// Every run backs up every set; the check, drills and cleanup happen at the first run of the day that succeeds.
 /// Per set: the pre-backup command, a backup of the kind the schedule picks. Then once: push to the mirror; check
 /// (structure daily, a sample of the data weekly, all of it monthly); drills per set (a sample weekly, a full
 /// restore monthly); and monthly, forget by the retention policy and prune (the mirror too). A failing set does
@@ -36,6 +37,8 @@ public sealed class PlanRunner(Repository.Repository repository, BackupPlan plan
                 return (report.Problems.Count == 0, $"{report.PacksUploaded} packs uploaded, {report.SnapshotsOnRemote} snapshots on the remote", report.BytesUploaded);
             });
 
+        // Backups run at every run (hourly from cron, for a 1 h RPO); the day's check, drills and cleanup run once a day.
+        if (DoneToday("check", null, now)) return _records;
         await StepAsync("check", null, now, () =>
         {
             double sample = monthly ? 100 : weekly ? plan.Schedule.SamplePercent : 0;
@@ -74,6 +77,12 @@ public sealed class PlanRunner(Repository.Repository repository, BackupPlan plan
             });
         }
         return _records;
+    }
+
+    private bool DoneToday(string action, string? set, DateTimeOffset now)
+    {
+        var midnight = new DateTimeOffset(now.ToLocalTime().Date, now.ToLocalTime().Offset);
+        return repository.Catalog.Audit().Any(r => r.Action == action && r.Set == set && r.Ok && r.Time >= midnight && r.Time <= now);
     }
 
     private IReadOnlyList<Snapshot> SetSnapshots(BackupSet set) =>

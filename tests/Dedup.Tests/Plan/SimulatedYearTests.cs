@@ -62,6 +62,13 @@ public class SimulatedYearTests
         Assert.Equal(12, drills.Count(r => r.Detail!.StartsWith("full restore", StringComparison.Ordinal)));
         Assert.Equal(12, records.Count(r => r.Action == "prune"));
 
+        // A second run the same day backs up again but does not check, drill or clean up again.
+        using (var repository = TestRepository.Open(repo))
+        {
+            var again = new PlanRunner(repository, plan, null, Dump).RunAsync(days[^1].AddHours(1), CancellationToken.None).GetAwaiter().GetResult();
+            Assert.Equal(["pre-backup", "backup", "backup"], again.Select(r => r.Action));
+        }
+
         // Retention on the next 1st keeps exactly what the rules say of the snapshots that existed then.
         List<Snapshot> before;
         using (var repository = TestRepository.Open(repo)) before = repository.Catalog.Snapshots().ToList();
