@@ -7,8 +7,8 @@ using FsCheck.Fluent;
 
 namespace Dedup.Tests.Maintenance;
 
-/// <summary>Random sequences of backup, forget and prune: every remaining snapshot restores exactly, and after a
-/// completed prune nothing unreferenced remains (no block, tree or pack file).</summary>
+/// <summary>Random sequences of backup, forget, prune and prunes killed with SIGKILL: every remaining snapshot
+/// restores exactly, and after a completed prune nothing unreferenced remains (no block, tree or pack file).</summary>
 public class PruneProperties
 {
     private abstract record Op;
@@ -17,11 +17,14 @@ public class PruneProperties
     private sealed record BackupOp(int Mask) : Op;
     private sealed record ForgetOp(int KeepLast) : Op;
     private sealed record PruneOp(double RepackBelow) : Op;
+    /// <summary>`dedup prune` as a process, killed with SIGKILL after a few hundred milliseconds (or finished by then).</summary>
+    private sealed record KilledPruneOp(int DelayMs) : Op;
 
     private static readonly Gen<Op> OpGen = Gen.OneOf(
         Gen.Choose(1, 7).Select(m => (Op)new BackupOp(m)),
         Gen.Choose(1, 3).Select(n => (Op)new ForgetOp(n)),
-        Gen.Elements(0.0, 0.5, 0.9, 1.0).Select(r => (Op)new PruneOp(r)));
+        Gen.Elements(0.0, 0.5, 0.9, 1.0).Select(r => (Op)new PruneOp(r)),
+        Gen.Choose(150, 700).Select(ms => (Op)new KilledPruneOp(ms)));
 
     [Fact]
     public void Backup_forget_prune_sequences_keep_every_remaining_snapshot_and_no_garbage()
@@ -53,6 +56,14 @@ public class PruneProperties
                             if (snapshots.Count == 0) break;
                             var drop = Retention.Apply(snapshots, new RetentionPolicy { Last = f.KeepLast }).Where(d => !d.Keep).Select(d => d.Snapshot.Id).ToList();
                             repository.Catalog.Remove(drop, [], []);
+                        }
+                        break;
+                    case KilledPruneOp k:
+                        using (var process = new DedupCli(repo).Start(null, "prune", "--repack-below", "0.9"))
+                        {
+                            process.StandardInput.Close();
+                            if (!process.WaitForExit(k.DelayMs)) process.Kill(entireProcessTree: true);
+                            process.WaitForExit();
                         }
                         break;
                     case PruneOp p:
