@@ -24,7 +24,7 @@ public static class CheckCommand
                 using var connection = Remotes.Connect(Remotes.Resolve(context, given));
                 remoteName = connection.Definition.Name;
                 remoteReport = await ProgressDisplay.RunAsync(context, $"checking {remoteName}", "packs", counter =>
-                    RemoteChecker.RunAsync(repository, connection.Store, read, 4, ct, (done, total) => { counter.SetTotal(total); counter.AddBytes(1); counter.AddItem(); }));
+                    RemoteChecker.RunAsync(repository, connection.Store, read, 4, (done, total) => { counter.SetTotal(total); counter.AddBytes(1); counter.AddItem(); }, ct));
             }
             bool ok = report.Ok && (remoteReport?.Ok ?? true);
             if (context.Json)

@@ -32,7 +32,7 @@ public static class MirrorPruner
             // Only records the bucket can back: packs it holds verified, every tree, snapshots complete there.
             var current = local.Where(r => r.Kind != Snapshots.CatalogRecordKind.Pack || remote.IsMirrored(BlockId.Read(r.Id)))
                 .Where(r => r.Kind != Snapshots.CatalogRecordKind.Snapshot || remote.RecordKeys.Contains(r.Key)).ToList();
-            var written = await MirrorPusher.UploadSegmentAsync(store, current, repository.Protection.CatalogSealer, cancellationToken);
+            var written = await MirrorPusher.UploadSegmentAsync(store, current, repository.Protection.CatalogSealer, null, cancellationToken);
             foreach (var old in remote.Segments.Where(s => s != written))
             {
                 await store.DeleteAsync(RemoteLayout.Segment(old), cancellationToken);

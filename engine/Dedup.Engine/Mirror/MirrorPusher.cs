@@ -181,7 +181,7 @@ public sealed class MirrorPusher(Repository.Repository repository, IObjectStore 
         await _segmentLock.WaitAsync(cancellationToken);
         try
         {
-            await UploadSegmentAsync(store, records, repository.Protection.CatalogSealer, cancellationToken, bytes => Interlocked.Add(ref _up, bytes));
+            await UploadSegmentAsync(store, records, repository.Protection.CatalogSealer, bytes => Interlocked.Add(ref _up, bytes), cancellationToken);
             _segments++;
         }
         finally { _segmentLock.Release(); }
@@ -189,7 +189,7 @@ public sealed class MirrorPusher(Repository.Repository repository, IObjectStore 
 
     /// <summary>Uploads a segment and reads it back: it counts only once it verifies. Returns its name.</summary>
     public static async Task<BlockId> UploadSegmentAsync(IObjectStore store, IReadOnlyCollection<CatalogRecord> records, Crypto.IBlobSealer sealer,
-        CancellationToken cancellationToken, Action<long>? uploaded = null)
+        Action<long>? uploaded, CancellationToken cancellationToken)
     {
         var (name, bytes) = CatalogSegment.Encode(records, sealer);
         string key = RemoteLayout.Segment(name);

@@ -61,7 +61,7 @@ public sealed class RemoteBlockLoader(Repository.Repository repository, IObjectS
             _fetching[pack] = Task.Run(async () =>
             {
                 await throttle.WaitAsync(cancellationToken);
-                try { await RemoteRecovery.FetchPackAsync(repository, store, pack, cancellationToken, verifyBlocks: false); }
+                try { await RemoteRecovery.FetchPackAsync(repository, store, pack, verifyBlocks: false, cancellationToken); }
                 finally { throttle.Release(); }
                 _local[pack] = true;
             }, cancellationToken);

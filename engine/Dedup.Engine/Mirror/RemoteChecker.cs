@@ -24,7 +24,7 @@ public sealed record RemoteCheckReport
 public static class RemoteChecker
 {
     public static async Task<RemoteCheckReport> RunAsync(Repository.Repository repository, IObjectStore store, bool readData, int parallel,
-        CancellationToken cancellationToken, Action<long, long>? progress = null)
+        Action<long, long>? progress, CancellationToken cancellationToken)
     {
         var report = new RemoteCheckReport();
         var remote = await RemoteState.LoadAsync(store, repository.Protection.CatalogSealer, parallel, cancellationToken);

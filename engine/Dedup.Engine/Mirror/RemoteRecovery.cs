@@ -102,7 +102,7 @@ public static class RemoteRecovery
         {
             try
             {
-                await FetchPackAsync(repository, store, p.Pack, ct);
+                await FetchPackAsync(repository, store, p.Pack, verifyBlocks: true, ct);
                 Interlocked.Increment(ref fetched);
             }
             catch (Exception e) when (e is CorruptDataException or ObjectNotFoundException)
@@ -117,8 +117,8 @@ public static class RemoteRecovery
     /// <summary>Downloads one pack, verifies it (name hash and trailer; with <paramref name="verifyBlocks"/> also every
     /// block) and writes it durably in place of the local copy. A restore skips the block pass: it verifies each
     /// block as it reads it anyway.</summary>
-    public static async Task FetchPackAsync(Repository.Repository repository, IObjectStore store, BlockId pack, CancellationToken cancellationToken,
-        bool verifyBlocks = true)
+    public static async Task FetchPackAsync(Repository.Repository repository, IObjectStore store, BlockId pack, bool verifyBlocks,
+        CancellationToken cancellationToken)
     {
         var bytes = await store.GetAsync(RemoteLayout.Pack(pack), cancellationToken);
         if (BlockId.Hash(bytes) != pack) throw new CorruptDataException("the bucket's copy does not hash to its name");

@@ -25,7 +25,7 @@ public static class Repairer
     {
         var report = new RepairReport();
         var local = Checker.Run(repository, readData: true);
-        var remote = await RemoteChecker.RunAsync(repository, store, readData: true, parallel, cancellationToken);
+        var remote = await RemoteChecker.RunAsync(repository, store, readData: true, parallel, null, cancellationToken);
         var localDamaged = local.DamagedPacks.Keys.Select(BlockId.Parse).ToHashSet();
         var remoteDamaged = remote.DamagedPacks.Keys.Select(BlockId.Parse).ToHashSet();
         var remoteState = await RemoteState.LoadAsync(store, repository.Protection.CatalogSealer, parallel, cancellationToken);
@@ -39,7 +39,7 @@ public static class Repairer
             }
             try
             {
-                await RemoteRecovery.FetchPackAsync(repository, store, pack, cancellationToken);
+                await RemoteRecovery.FetchPackAsync(repository, store, pack, verifyBlocks: true, cancellationToken);
                 report.RepairedLocal.Add(pack.ToString());
             }
             catch (Exception e) when (e is CorruptDataException or ObjectNotFoundException)
@@ -72,7 +72,7 @@ public static class Repairer
             if (records.TryGetValue(pack, out var record)) uploaded.Add(record);
         }
         // Record the re-uploaded packs again: harmless when the catalog already does, needed when a segment was lost.
-        if (uploaded.Count > 0) await MirrorPusher.UploadSegmentAsync(store, uploaded, repository.Protection.CatalogSealer, cancellationToken);
+        if (uploaded.Count > 0) await MirrorPusher.UploadSegmentAsync(store, uploaded, repository.Protection.CatalogSealer, null, cancellationToken);
 
         if (report.Unhealed.Count > 0)
             Checker.MapDamage(repository, Checker.BlocksIn(repository, report.Unhealed.Keys.Select(BlockId.Parse)), report.Affected);
