@@ -130,16 +130,20 @@ public class MirrorCliTests
         var (cli, source, bucket) = Setup(sandbox, 80, proxy.Endpoint);
         using var bucketStore = S3TestServer.Store(bucket);
         var rng = new Random(7);
-        // Upload bytes into each run (packs are 16 MiB and 2 go at once; an object appears only once complete).
-        foreach (var (low, high) in new[] { (20, 30), (10, 20) })
+        // Upload bytes into each run (~84 MB of 16 MiB packs, 2 at once; an object appears only once complete).
+        // At the kill the proxy also resets its connections: otherwise what the dead client had already handed to
+        // the kernel still arrives and may complete an upload, and the count below would depend on timing.
+        foreach (var (low, high) in new[] { (40, 50), (5, 15) })
         {
             long killAt = proxy.BytesUp + rng.Next(low, high) * 1_000_000L;
             using (var process = cli.Start(null, "mirror", "push", "--parallel", "2"))
             {
                 process.StandardInput.Close();
-                while (proxy.BytesUp < killAt && !process.HasExited) Thread.Sleep(2);
+                while (proxy.BytesUp < killAt && !process.HasExited) Thread.Sleep(1);
+                proxy.Stop();
                 if (!process.HasExited) process.Kill(entireProcessTree: true);
                 process.WaitForExit();
+                proxy.Start();
             }
             // Whatever the kill interrupted, nothing the remote records as mirrored is incomplete.
             var check = cli.Run("check", "--read-data", "--remote", "offsite");
