@@ -73,30 +73,27 @@ public sealed class LiteCatalog : ICatalogStore
     public IReadOnlyList<(string Id, byte[] Record)> SnapshotRecords() => Guard(() =>
         _snapshots.FindAll().Select(d => (d["_id"].AsString, d["record"].AsBinary)).ToList());
 
-    public void CommitSnapshot(string id, byte[] record, IReadOnlyDictionary<BlockId, byte[]> newTrees)
+    public void CommitSnapshot(string id, byte[] record, IReadOnlyDictionary<BlockId, byte[]> newTrees) => InTransaction(() =>
     {
-        _db.BeginTrans();
-        try
-        {
-            foreach (var (treeId, bytes) in newTrees)
-                _trees.Upsert(new BsonDocument { ["_id"] = treeId.ToArray(), ["data"] = bytes });
-            _snapshots.Insert(new BsonDocument { ["_id"] = id, ["record"] = record });
-            _db.Commit();
-        }
-        catch
-        {
-            _db.Rollback();
-            throw;
-        }
+        UpsertTrees(newTrees);
+        _snapshots.Insert(new BsonDocument { ["_id"] = id, ["record"] = record });
+    });
+
+    public void AddTrees(IReadOnlyDictionary<BlockId, byte[]> trees) => InTransaction(() => UpsertTrees(trees));
+
+    private void UpsertTrees(IReadOnlyDictionary<BlockId, byte[]> trees)
+    {
+        foreach (var (treeId, bytes) in trees)
+            _trees.Upsert(new BsonDocument { ["_id"] = treeId.ToArray(), ["data"] = bytes });
     }
 
-    public void AddTrees(IReadOnlyDictionary<BlockId, byte[]> trees)
+    /// <summary>All of it or none of it: a failure rolls back before it is rethrown.</summary>
+    private void InTransaction(Action changes)
     {
         _db.BeginTrans();
         try
         {
-            foreach (var (treeId, bytes) in trees)
-                _trees.Upsert(new BsonDocument { ["_id"] = treeId.ToArray(), ["data"] = bytes });
+            changes();
             _db.Commit();
         }
         catch
@@ -124,22 +121,12 @@ public sealed class LiteCatalog : ICatalogStore
     public IReadOnlyList<(string Id, byte[] Record)> AuditRecords() => Guard(() =>
         _audit.FindAll().Select(d => (d["_id"].AsString, d["record"].AsBinary)).ToList());
 
-    public void Remove(IReadOnlyCollection<string> snapshots, IReadOnlyCollection<BlockId> trees, IReadOnlyCollection<BlockId> packs)
+    public void Remove(IReadOnlyCollection<string> snapshots, IReadOnlyCollection<BlockId> trees, IReadOnlyCollection<BlockId> packs) => InTransaction(() =>
     {
-        _db.BeginTrans();
-        try
-        {
-            foreach (var id in snapshots) _snapshots.Delete(id);
-            foreach (var id in trees) _trees.Delete(id.ToArray());
-            foreach (var id in packs) _packs.Delete(id.ToArray());
-            _db.Commit();
-        }
-        catch
-        {
-            _db.Rollback();
-            throw;
-        }
-    }
+        foreach (var id in snapshots) _snapshots.Delete(id);
+        foreach (var id in trees) _trees.Delete(id.ToArray());
+        foreach (var id in packs) _packs.Delete(id.ToArray());
+    });
 
     public IReadOnlyList<(BlockId Pack, long Length)> Packs() => Guard(() =>
         _packs.FindAll().Select(d => (BlockId.Read(d["_id"].AsBinary), d["length"].AsInt64)).ToList());

@@ -64,8 +64,7 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
             : new ByteArrayContent(content.ToArray());
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
         request.Content.Headers.ContentMD5 = MD5.HashData(content.Span);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(_timeout);
+        using var timeout = Deadline(cancellationToken);
         using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
         if (!response.IsSuccessStatusCode) throw FailureOf(response, await response.Content.ReadAsStringAsync(timeout.Token), "PUT", key, null);
         return true;
@@ -75,8 +74,7 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
 
     public Task<long> GetToAsync(string key, Stream destination, CancellationToken cancellationToken) => Translate(key, async () =>
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(_timeout);
+        using var timeout = Deadline(cancellationToken);
         using var response = await SendGetAsync(key, null, timeout.Token);
         await using var body = await response.Content.ReadAsStreamAsync(timeout.Token);
         long copied = 0;
@@ -113,8 +111,7 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
     /// </summary>
     private Task<byte[]> ReadAsync(string key, RangeHeaderValue? range, CancellationToken cancellationToken) => Translate(key, async () =>
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(_timeout);
+        using var timeout = Deadline(cancellationToken);
         using var response = await SendGetAsync(key, range, timeout.Token);
         return await response.Content.ReadAsByteArrayAsync(timeout.Token);
     }, cancellationToken);
@@ -183,6 +180,14 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
         await _client.RemoveObjectAsync(new RemoveObjectArgs().WithBucket(_bucket).WithObject(_prefix + key), cancellationToken);
         return true;
     }, cancellationToken);
+
+    /// <summary>The caller's token, cancelled also when the request timeout passes (Translate reports it as a timeout).</summary>
+    private CancellationTokenSource Deadline(CancellationToken cancellationToken)
+    {
+        var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(_timeout);
+        return deadline;
+    }
 
     /// <summary>The SDK's many exception types (and the raw HTTP ones it lets through) as the three the engine acts on:
     /// not found, a permanent <see cref="RemoteException"/> (access, bucket), or a transient one worth retrying.</summary>

@@ -16,7 +16,7 @@ public static class CheckCommand
             using var repository = context.Open("check");
             bool read = parse.GetValue(readData);
             var report = await ProgressDisplay.RunAsync(context, read ? "reading packs" : "checking packs", "packs", counter =>
-                Task.FromResult(Checker.Run(repository, read, (done, total) => { counter.SetTotal(total); counter.AddBytes(1); counter.AddItem(); })));
+                Task.FromResult(Checker.Run(repository, read, counter.ItemsDone)));
             RemoteCheckReport? remoteReport = null;
             string? remoteName = null;
             if (parse.GetValue(remote) is { } given)
@@ -24,7 +24,7 @@ public static class CheckCommand
                 using var connection = Remotes.Connect(Remotes.Resolve(context, given));
                 remoteName = connection.Definition.Name;
                 remoteReport = await ProgressDisplay.RunAsync(context, $"checking {remoteName}", "packs", counter =>
-                    RemoteChecker.RunAsync(repository, connection.Store, read, 4, (done, total) => { counter.SetTotal(total); counter.AddBytes(1); counter.AddItem(); }, ct));
+                    RemoteChecker.RunAsync(repository, connection.Store, read, 4, counter.ItemsDone, ct));
             }
             bool ok = report.Ok && (remoteReport?.Ok ?? true);
             if (context.Json)
@@ -57,22 +57,13 @@ public static class CheckCommand
             {
                 foreach (var note in report.Notes) context.Info($"note: {note}");
                 foreach (var error in report.Errors) Console.Error.WriteLine($"error: {error}");
-                if (report.AffectedFiles.Count > 0)
-                {
-                    Console.Error.WriteLine($"affected snapshots: {string.Join(' ', report.AffectedSnapshots)}");
-                    Console.Error.WriteLine("affected files (snapshot path):");
-                    foreach (var file in report.AffectedFiles) Console.Error.WriteLine($"  {file}");
-                }
+                AffectedOutput.Write(report);
                 if (report.Ok) context.Info($"no errors were found ({report.PacksChecked} packs{(read ? $", {report.BlocksRead} blocks read" : "")})");
                 if (remoteReport is not null)
                 {
                     foreach (var (pack, problem) in remoteReport.DamagedPacks) Console.Error.WriteLine($"error: {remoteName}: pack {pack}: {problem}");
                     foreach (var segment in remoteReport.DamagedSegments) Console.Error.WriteLine($"error: {remoteName}: {segment}");
-                    if (remoteReport.Affected.AffectedFiles.Count > 0)
-                    {
-                        Console.Error.WriteLine($"affected snapshots on {remoteName}: {string.Join(' ', remoteReport.Affected.AffectedSnapshots)}");
-                        foreach (var file in remoteReport.Affected.AffectedFiles) Console.Error.WriteLine($"  {file}");
-                    }
+                    AffectedOutput.Write(remoteReport.Affected, remoteName);
                     if (remoteReport.Ok) context.Info($"no errors were found on {remoteName} ({remoteReport.PacksChecked} packs{(read ? $", {Format.Bytes(remoteReport.BytesRead)} read" : "")}; {remoteReport.PacksPending} packs not pushed yet)");
                 }
             }

@@ -38,7 +38,7 @@ public static class MirrorCommand
             {
                 Parallel = parallel,
                 OnTotal = counter.SetTotal,
-                OnProgress = bytes => { counter.AddBytes(bytes); counter.AddItem(); },
+                OnProgress = counter.ItemDone,
             }).PushAsync(ct));
         double seconds = Math.Max(report.Duration.TotalSeconds, 1e-3);
         if (context.Json)

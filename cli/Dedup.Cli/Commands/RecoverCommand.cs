@@ -27,7 +27,7 @@ public static class RecoverCommand
                     AllPacks = parse.GetValue(all),
                     Parallel = parse.GetValue(parallel),
                     OnTotal = counter.SetTotal,
-                    OnProgress = bytes => { counter.AddBytes(bytes); counter.AddItem(); },
+                    OnProgress = counter.ItemDone,
                 }, ct));
             var registry = Remotes.Registry(context);
             if (registry.List().All(r => r.Name != definition.Name && r.Location != definition.Location)) registry.Add(definition);

@@ -34,12 +34,7 @@ public static class RepairCommand
                 foreach (var pack in report.RepairedLocal) context.Info($"repaired local pack {pack} from {connection.Definition.Name}");
                 foreach (var pack in report.RepairedRemote) context.Info($"repaired pack {pack} on {connection.Definition.Name} from the local copy");
                 foreach (var (pack, why) in report.Unhealed) Console.Error.WriteLine($"error: pack {pack}: {why}");
-                if (report.Affected.AffectedFiles.Count > 0)
-                {
-                    Console.Error.WriteLine($"affected snapshots: {string.Join(' ', report.Affected.AffectedSnapshots)}");
-                    Console.Error.WriteLine("affected files (snapshot path):");
-                    foreach (var file in report.Affected.AffectedFiles) Console.Error.WriteLine($"  {file}");
-                }
+                AffectedOutput.Write(report.Affected);
                 if (report.Ok) context.Info($"both copies are intact ({report.RepairedLocal.Count} local and {report.RepairedRemote.Count} remote packs repaired)");
             }
             if (!report.Ok) context.Error($"{report.Unhealed.Count} packs could not be healed from either copy");

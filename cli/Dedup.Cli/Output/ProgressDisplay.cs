@@ -12,6 +12,20 @@ public sealed class ProgressCounter
     public void AddBytes(long n) => Interlocked.Add(ref _bytes, n);
     public void AddItem() => Interlocked.Increment(ref _items);
     public void SetTotal(long total) => Interlocked.Exchange(ref _total, total);
+
+    /// <summary>One item (a pack, a file) of <paramref name="bytes"/> finished.</summary>
+    public void ItemDone(long bytes)
+    {
+        AddBytes(bytes);
+        AddItem();
+    }
+
+    /// <summary>The shape the engine's (done, total) progress callbacks have, counting items.</summary>
+    public void ItemsDone(long done, long total)
+    {
+        SetTotal(total);
+        ItemDone(1);
+    }
 }
 
 /// <summary>A Spectre.Console progress bar on stderr while work runs, when a person is watching; nothing otherwise,

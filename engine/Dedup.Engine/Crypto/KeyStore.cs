@@ -38,6 +38,13 @@ public sealed class KeyStore(string directory, string tempDirectory, string repo
     {
         var keys = List();
         if (keys.Count == 0) throw new CorruptDataException("the repository is encrypted but has no key files (keys/ is empty)");
+        return OpenAny(keys, password, repositoryId);
+    }
+
+    /// <summary>The first of <paramref name="keys"/> the password opens (wherever the key files came from: keys/ or a
+    /// bucket). None: <see cref="WrongPasswordException"/>, or <see cref="CorruptDataException"/> when one is damaged.</summary>
+    public static (MasterKey Master, KeyFile Key) OpenAny(IEnumerable<KeyFile> keys, string password, string repositoryId)
+    {
         CorruptDataException? damaged = null;
         foreach (var key in keys)
         {

@@ -23,7 +23,6 @@ public sealed record PushReport
     public int PacksVerifiedInPlace { get; init; }
     public int PacksAlreadyMirrored { get; init; }
     public long BytesUploaded { get; init; }
-    public long BytesDownloaded { get; init; }
     public int SegmentsUploaded { get; init; }
     public int SnapshotsExported { get; init; }
     public int SnapshotsOnRemote { get; init; }
@@ -45,7 +44,7 @@ public sealed class MirrorPusher(Repository.Repository repository, IObjectStore 
     private readonly SemaphoreSlim _segmentLock = new(1, 1);
     private readonly List<string> _problems = [];
     private int _segments;
-    private long _up, _down;
+    private long _up;
 
     public async Task<PushReport> PushAsync(CancellationToken cancellationToken)
     {
@@ -105,7 +104,6 @@ public sealed class MirrorPusher(Repository.Repository repository, IObjectStore 
             PacksVerifiedInPlace = verifiedInPlace,
             PacksAlreadyMirrored = already,
             BytesUploaded = Interlocked.Read(ref _up),
-            BytesDownloaded = Interlocked.Read(ref _down),
             SegmentsUploaded = _segments,
             SnapshotsExported = newSnapshots.Count,
             SnapshotsOnRemote = remote.SnapshotIds.Count + newSnapshots.Count,
@@ -145,29 +143,37 @@ public sealed class MirrorPusher(Repository.Repository repository, IObjectStore 
             await store.DeleteAsync(key, cancellationToken);
     }
 
-    /// <summary>Uploads (unless already there) and verifies one pack; false when the local copy is damaged.</summary>
+    /// <summary>Verifies a pack already in the bucket, else uploads and verifies it; false when the local copy is damaged.</summary>
     private async Task<bool> PushPackAsync(BlockId pack, long length, bool alreadyUploaded, CancellationToken cancellationToken)
     {
-        string key = RemoteLayout.Pack(pack);
-        byte[]? local = null;
+        if (alreadyUploaded && await ReadsBackIntactAsync(store, pack, length, cancellationToken)) return true;
+        byte[] local;
+        try { local = repository.Packs.ReadAll(pack); }
+        catch (CorruptDataException e) { return Problem($"pack {pack.ToShortString()} not pushed: {e.Message} (run 'dedup repair')"); }
+        if (local.Length != length || BlockId.Hash(local) != pack)
+            return Problem($"pack {pack.ToShortString()} not pushed: the local copy is damaged (run 'dedup repair')");
+        await UploadPackAsync(store, pack, local, cancellationToken);
+        Interlocked.Add(ref _up, local.Length);
+        return true;
+    }
+
+    /// <summary>Uploads a pack and reads it back (a second upload if that fails); it counts as there only once it
+    /// hashes to its name.</summary>
+    public static async Task UploadPackAsync(IObjectStore store, BlockId pack, byte[] bytes, CancellationToken cancellationToken)
+    {
         for (int attempt = 1; attempt <= 2; attempt++)
         {
-            if (!alreadyUploaded || attempt > 1)
-            {
-                try { local ??= repository.Packs.ReadAll(pack); }
-                catch (CorruptDataException e) { return Problem($"pack {pack.ToShortString()} not pushed: {e.Message} (run 'dedup repair')"); }
-                if (local.Length != length || BlockId.Hash(local) != pack)
-                    return Problem($"pack {pack.ToShortString()} not pushed: the local copy is damaged (run 'dedup repair')");
-                await store.PutAsync(key, local, cancellationToken);
-                Interlocked.Add(ref _up, local.Length);
-            }
-            // Read back through a hasher: a pack-sized buffer per upload in flight is enough.
-            using var back = new Sha256Sink();
-            long got = await store.GetToAsync(key, back, cancellationToken);
-            Interlocked.Add(ref _down, got);
-            if (got == length && back.Hash() == pack) return true;
+            await store.PutAsync(RemoteLayout.Pack(pack), bytes, cancellationToken);
+            if (await ReadsBackIntactAsync(store, pack, bytes.Length, cancellationToken)) return;
         }
         throw new RemoteException($"pack {pack.ToShortString()} did not read back intact after upload", transient: false);
+    }
+
+    /// <summary>Reads a pack back through a hasher: no pack-sized buffer per upload in flight.</summary>
+    private static async Task<bool> ReadsBackIntactAsync(IObjectStore store, BlockId pack, long length, CancellationToken cancellationToken)
+    {
+        using var back = new Sha256Sink();
+        return await store.GetToAsync(RemoteLayout.Pack(pack), back, cancellationToken) == length && back.Hash() == pack;
     }
 
     private bool Problem(string message)

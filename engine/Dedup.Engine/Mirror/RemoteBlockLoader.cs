@@ -88,8 +88,13 @@ public sealed class RemoteBlockLoader(Repository.Repository repository, IObjectS
         {
             int end = start;
             long bytes = 0;
-            while (end < ids.Count && end - start < WindowBlocks && (end == start || bytes + Locate(ids[end]).StoredLength <= WindowBytes))
-                bytes += Locate(ids[end++]).StoredLength;
+            while (end < ids.Count && end - start < WindowBlocks)
+            {
+                int stored = Locate(ids[end]).StoredLength;
+                if (end > start && bytes + stored > WindowBytes) break;
+                bytes += stored;
+                end++;
+            }
             var fetched = FetchRemote(ids, start, end);
             for (int i = start; i < end; i++)
             {

@@ -24,10 +24,15 @@ public sealed record RemoteCheckReport
 public static class RemoteChecker
 {
     public static async Task<RemoteCheckReport> RunAsync(Repository.Repository repository, IObjectStore store, bool readData, int parallel,
+        Action<long, long>? progress, CancellationToken cancellationToken) =>
+        await RunAsync(repository, store, await RemoteState.LoadAsync(store, repository.Protection.CatalogSealer, parallel, cancellationToken),
+            readData, parallel, progress, cancellationToken);
+
+    /// <summary>Checks against a bucket state the caller already read (repair needs it too).</summary>
+    public static async Task<RemoteCheckReport> RunAsync(Repository.Repository repository, IObjectStore store, RemoteState remote, bool readData, int parallel,
         Action<long, long>? progress, CancellationToken cancellationToken)
     {
         var report = new RemoteCheckReport();
-        var remote = await RemoteState.LoadAsync(store, repository.Protection.CatalogSealer, parallel, cancellationToken);
         foreach (var (segment, problem) in remote.DamagedSegments) report.DamagedSegments.Add($"catalog segment {segment}: {problem}");
         report.PacksPending = repository.Catalog.Packs().Count(p => !remote.CatalogPacks.ContainsKey(p.Pack));
         var damaged = new ConcurrentDictionary<BlockId, string>();
@@ -43,9 +48,7 @@ public static class RemoteChecker
                 {
                     var bytes = await store.GetAsync(RemoteLayout.Pack(pack), ct);
                     Interlocked.Add(ref read, bytes.Length);
-                    if (BlockId.Hash(bytes) != pack) throw new CorruptDataException("content does not hash to its name");
-                    foreach (var entry in PackReader.Parse(bytes, repository.Protection.Sealer))
-                        repository.VerifyBlock(bytes.AsSpan((int)entry.Offset, entry.StoredLength), entry, pack);
+                    repository.VerifyPack(bytes, pack, verifyBlocks: true);
                 }
                 catch (CorruptDataException e) { damaged[pack] = e.Message; }
                 catch (ObjectNotFoundException) { damaged[pack] = "missing from the bucket"; }

@@ -30,6 +30,9 @@ public static class RemoteRecovery
     public static async Task<RecoverReport> RecoverAsync(IObjectStore store, string root, CatalogFactory catalogs, Func<string> password,
         RecoverOptions options, CancellationToken cancellationToken)
     {
+        // Asked once (a prompt, or a file read), though both the key check and the open below need it.
+        var once = new Lazy<string>(password);
+        password = () => once.Value;
         byte[] configBytes;
         try { configBytes = await store.GetAsync(RemoteLayout.Config, cancellationToken); }
         catch (ObjectNotFoundException) { throw new DedupException("the bucket holds no repository (no config.json under this prefix)"); }
@@ -67,7 +70,7 @@ public static class RemoteRecovery
     private static async Task<List<(string Name, byte[] Bytes)>> FetchKeysAsync(IObjectStore store, RepositoryConfig config, Func<string> password,
         CancellationToken cancellationToken)
     {
-        var keys = new List<(string, byte[])>();
+        var keys = new List<(string Name, byte[] Bytes)>();
         await foreach (var (key, _) in store.ListAsync(RemoteLayout.KeysPrefix, cancellationToken))
         {
             string name = key[RemoteLayout.KeysPrefix.Length..];
@@ -76,18 +79,17 @@ public static class RemoteRecovery
         }
         if (!config.Encrypted) return keys;
         if (keys.Count == 0) throw new CorruptDataException("the bucket's repository is encrypted but has no key files");
-        string secret = password();
-        CorruptDataException? damaged = null;
+        // A key file that does not parse is skipped like one that does not open; it is reported only if none opens.
+        var parsed = new List<KeyFile>();
+        CorruptDataException? unreadable = null;
         foreach (var (name, bytes) in keys)
         {
-            try
-            {
-                if (KeyFile.Parse(bytes, name).TryOpen(secret, config.Id) is not null) return keys;
-            }
-            catch (CorruptDataException e) { damaged = e; }
+            try { parsed.Add(KeyFile.Parse(bytes, name)); }
+            catch (CorruptDataException e) { unreadable = e; }
         }
-        if (damaged is not null) throw damaged;
-        throw new WrongPasswordException("wrong password: no key in the bucket opens with it");
+        try { KeyStore.OpenAny(parsed, password(), config.Id); }
+        catch (WrongPasswordException) when (unreadable is not null) { throw unreadable; }
+        return keys;
     }
 
     /// <summary>Fetches every pack missing (or of the wrong size) locally; each must hash to its name and parse.</summary>
@@ -121,10 +123,8 @@ public static class RemoteRecovery
         CancellationToken cancellationToken)
     {
         var bytes = await store.GetAsync(RemoteLayout.Pack(pack), cancellationToken);
-        if (BlockId.Hash(bytes) != pack) throw new CorruptDataException("the bucket's copy does not hash to its name");
-        var entries = PackReader.Parse(bytes, repository.Protection.Sealer);
-        if (verifyBlocks)
-            foreach (var entry in entries) repository.VerifyBlock(bytes.AsSpan((int)entry.Offset, entry.StoredLength), entry, pack);
+        try { repository.VerifyPack(bytes, pack, verifyBlocks); }
+        catch (CorruptDataException e) { throw new CorruptDataException($"the bucket's copy is damaged ({e.Message})", e); }
         if (repository.Packs.Exists(pack)) repository.Packs.Delete(pack); // also drops a cached handle on the damaged copy
         repository.Packs.Put(pack, bytes);
     }

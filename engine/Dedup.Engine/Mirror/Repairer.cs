@@ -25,10 +25,10 @@ public static class Repairer
     {
         var report = new RepairReport();
         var local = Checker.Run(repository, readData: true);
-        var remote = await RemoteChecker.RunAsync(repository, store, readData: true, parallel, null, cancellationToken);
+        var remoteState = await RemoteState.LoadAsync(store, repository.Protection.CatalogSealer, parallel, cancellationToken);
+        var remote = await RemoteChecker.RunAsync(repository, store, remoteState, readData: true, parallel, null, cancellationToken);
         var localDamaged = local.DamagedPacks.Keys.Select(BlockId.Parse).ToHashSet();
         var remoteDamaged = remote.DamagedPacks.Keys.Select(BlockId.Parse).ToHashSet();
-        var remoteState = await RemoteState.LoadAsync(store, repository.Protection.CatalogSealer, parallel, cancellationToken);
 
         foreach (var pack in localDamaged)
         {
@@ -49,7 +49,7 @@ public static class Repairer
         }
 
         var uploaded = new List<Snapshots.CatalogRecord>();
-        var records = repository.Catalog.ExportRecords().Where(r => r.Kind == Snapshots.CatalogRecordKind.Pack).ToDictionary(r => BlockId.Read(r.Id));
+        var records = repository.Catalog.ExportPackRecords().ToDictionary(r => BlockId.Read(r.Id));
         foreach (var pack in remoteDamaged)
         {
             if (localDamaged.Contains(pack)) continue; // already listed above
@@ -64,10 +64,7 @@ public static class Repairer
                 report.Unhealed[pack.ToString()] = "damaged in the bucket and locally";
                 continue;
             }
-            string key = RemoteLayout.Pack(pack);
-            await store.PutAsync(key, bytes, cancellationToken);
-            if (BlockId.Hash(await store.GetAsync(key, cancellationToken)) != pack)
-                throw new RemoteException($"pack {pack.ToShortString()} did not read back intact after upload", transient: false);
+            await MirrorPusher.UploadPackAsync(store, pack, bytes, cancellationToken);
             report.RepairedRemote.Add(pack.ToString());
             if (records.TryGetValue(pack, out var record)) uploaded.Add(record);
         }

@@ -130,10 +130,7 @@ public sealed class Repository : IBlockLoader, IDisposable
             try
             {
                 byte[] bytes = Packs.ReadAll(pack);
-                if (BlockId.Hash(bytes) != pack) throw new CorruptDataException("hash mismatch");
-                var entries = PackReader.Parse(bytes, Protection.Sealer);
-                foreach (var entry in entries) VerifyBlock(bytes.AsSpan((int)entry.Offset, entry.StoredLength), entry, pack);
-                IndexPack(pack, bytes.Length, entries);
+                IndexPack(pack, bytes.Length, VerifyPack(bytes, pack, verifyBlocks: true));
             }
             catch (CorruptDataException)
             {
@@ -164,6 +161,17 @@ public sealed class Repository : IBlockLoader, IDisposable
             return location.RawLength;
         }
         finally { ArrayPool<byte>.Shared.Return(stored); }
+    }
+
+    /// <summary>Checks a whole pack held in memory (from disk or a bucket): its bytes hash to its name, its trailer
+    /// parses, and with <paramref name="verifyBlocks"/> every block opens, decodes and re-hashes. Returns its entries.</summary>
+    public List<PackEntry> VerifyPack(byte[] bytes, BlockId pack, bool verifyBlocks)
+    {
+        if (BlockId.Hash(bytes) != pack) throw new CorruptDataException("content does not hash to its name");
+        var entries = PackReader.Parse(bytes, Protection.Sealer);
+        if (verifyBlocks)
+            foreach (var entry in entries) VerifyBlock(bytes.AsSpan((int)entry.Offset, entry.StoredLength), entry, pack);
+        return entries;
     }
 
     /// <summary>Opens, decodes and re-hashes one stored blob of a pack held in memory.</summary>

@@ -66,13 +66,19 @@ public sealed class Catalog(ICatalogStore store, IBlobSealer sealer) : IDisposab
     /// <summary>Every record, sealed as stored: what the mirror uploads.</summary>
     public IEnumerable<CatalogRecord> ExportRecords()
     {
-        var lengths = store.Packs().ToDictionary(p => p.Pack, p => p.Length);
-        foreach (var (pack, entries) in store.PackEntries())
-            yield return new CatalogRecord(CatalogRecordKind.Pack, pack.ToArray(), lengths.GetValueOrDefault(pack), entries);
+        foreach (var record in ExportPackRecords()) yield return record;
         foreach (var (id, data) in store.TreeRecords())
             yield return new CatalogRecord(CatalogRecordKind.Tree, id.ToArray(), 0, data);
         foreach (var (id, record) in store.SnapshotRecords())
             yield return new CatalogRecord(CatalogRecordKind.Snapshot, Encoding.UTF8.GetBytes(id), 0, record);
+    }
+
+    /// <summary>The per-pack block lists alone, sealed as stored.</summary>
+    public IEnumerable<CatalogRecord> ExportPackRecords()
+    {
+        var lengths = store.Packs().ToDictionary(p => p.Pack, p => p.Length);
+        foreach (var (pack, entries) in store.PackEntries())
+            yield return new CatalogRecord(CatalogRecordKind.Pack, pack.ToArray(), lengths.GetValueOrDefault(pack), entries);
     }
 
     /// <summary>Adds records from another copy of this repository's catalog (the mirror's). Each is authenticated

@@ -18,7 +18,5 @@ public sealed record CatalogRecord(CatalogRecordKind Kind, byte[] Id, long PackL
     /// <summary>Identity across catalogs: kind and id (a record's sealed bytes differ per sealing).</summary>
     public string Key => $"{(int)Kind}:{Convert.ToHexStringLower(Id)}";
 
-    public static string KeyOf(CatalogRecordKind kind, BlockId id) => $"{(int)kind}:{id}";
-
     public static string KeyOf(string snapshotId) => $"{(int)CatalogRecordKind.Snapshot}:{Convert.ToHexStringLower(Encoding.UTF8.GetBytes(snapshotId))}";
 }
