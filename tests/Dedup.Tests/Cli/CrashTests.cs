@@ -82,27 +82,46 @@ public class CrashTests
         Assert.Equal(0, cli.Run("backup", source).ExitCode);
         Assert.Equal(0, cli.Run("forget", "--keep-last", "1").ExitCode);
 
-        int killed = 0;
-        foreach (var delay in new[] { 150, 300, 450, 600, 800 })
+        // Kills land on observed progress, not on a clock (a fast machine finished every prune before its delay):
+        // while new packs are being written, after the catalog commit while old packs are being deleted, and again.
+        string packs = Path.Combine(repo, "packs");
+        var moments = new (string Name, Func<int, int, bool> Reached)[]
         {
+            ("after 2 repacked packs", (written, deleted) => written >= 2),
+            ("after 5 repacked packs", (written, deleted) => written >= 5),
+            ("after the first old pack was deleted", (written, deleted) => deleted >= 1),
+            ("after 2 repacked packs, again", (written, deleted) => written >= 2),
+            ("after 10 old packs were deleted", (written, deleted) => deleted >= 10),
+        };
+        int killed = 0;
+        foreach (var (name, reached) in moments)
+        {
+            var before = PackNames(packs);
             using (var process = cli.Start(null, "prune", "--repack-below", "0.9"))
             {
                 process.StandardInput.Close();
-                if (!process.WaitForExit(delay + rng.Next(150)))
+                while (!process.HasExited)
                 {
-                    process.Kill(entireProcessTree: true);
-                    killed++;
+                    var now = PackNames(packs);
+                    if (reached(now.Count(p => !before.Contains(p)), before.Count(p => !now.Contains(p))))
+                    {
+                        process.Kill(entireProcessTree: true);
+                        break;
+                    }
+                    Thread.Sleep(1);
                 }
                 process.WaitForExit();
+                if (process.ExitCode == 128 + 9) killed++; // SIGKILL: it was still running
+                else Assert.True(process.ExitCode == 0, $"prune exited {process.ExitCode} before the kill {name}");
             }
             var check = cli.Run("check", "--read-data");
-            Assert.True(check.ExitCode == 0, $"after a kill at {delay} ms: {check}");
-            string target = sandbox.Path($"restore-{delay}");
+            Assert.True(check.ExitCode == 0, $"after a kill {name}: {check}");
+            string target = sandbox.Path($"restore-{killed}-{before.Count}");
             var restore = cli.Run("restore", "latest", "--target", target, "--verify");
             Assert.True(restore.ExitCode == 0, restore.ToString());
             TreeAssert.Equal(source, target + source);
         }
-        Assert.True(killed >= 2, $"only {killed} prunes were still running when killed: the test did not exercise kills");
+        Assert.True(killed >= 3, $"only {killed} prunes were still running when killed: the test did not exercise kills");
         var final = cli.Run("prune", "--repack-below", "0.9", "--json");
         Assert.True(final.ExitCode == 0, final.ToString());
         var again = cli.Run("prune", "--repack-below", "0.9", "--json").LastJson;
@@ -110,4 +129,7 @@ public class CrashTests
         Assert.Equal(0, again.GetProperty("trees_removed").GetInt32());
         Assert.Equal(0, cli.Run("check", "--read-data").ExitCode);
     }
+
+    private static HashSet<string> PackNames(string packs) =>
+        Directory.EnumerateFiles(packs, "*", SearchOption.AllDirectories).Select(Path.GetFileName).ToHashSet()!;
 }
