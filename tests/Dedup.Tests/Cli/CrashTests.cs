@@ -94,7 +94,7 @@ public class CrashTests
             ("after 10 old packs were deleted", (written, deleted) => deleted >= 10),
         };
         int killed = 0;
-        foreach (var (name, reached) in moments)
+        foreach (var (moment, (name, reached)) in moments.Index())
         {
             var before = PackNames(packs);
             using (var process = cli.Start(null, "prune", "--repack-below", "0.9"))
@@ -116,7 +116,7 @@ public class CrashTests
             }
             var check = cli.Run("check", "--read-data");
             Assert.True(check.ExitCode == 0, $"after a kill {name}: {check}");
-            string target = sandbox.Path($"restore-{killed}-{before.Count}");
+            string target = sandbox.Path($"restore-{moment}");
             var restore = cli.Run("restore", "latest", "--target", target, "--verify");
             Assert.True(restore.ExitCode == 0, restore.ToString());
             TreeAssert.Equal(source, target + source);
