@@ -126,7 +126,7 @@ public sealed class MirrorPusher(Repository.Repository repository, IObjectStore 
         }
         catch (ObjectNotFoundException)
         {
-            await store.PutAsync(RemoteLayout.Config, localConfig, cancellationToken);
+            await PutSmallVerifiedAsync(store, RemoteLayout.Config, localConfig, cancellationToken);
         }
         var localKeys = Directory.Exists(repository.Layout.KeysDirectory)
             ? Directory.EnumerateFiles(repository.Layout.KeysDirectory, "*.json").ToDictionary(f => Path.GetFileName(f), File.ReadAllBytes)
@@ -137,10 +137,21 @@ public sealed class MirrorPusher(Repository.Repository repository, IObjectStore 
         {
             string key = RemoteLayout.Key(name);
             if (remoteKeys.Contains(key) && (await store.GetAsync(key, cancellationToken)).AsSpan().SequenceEqual(bytes)) continue;
-            await store.PutAsync(key, bytes, cancellationToken);
+            await PutSmallVerifiedAsync(store, key, bytes, cancellationToken);
         }
         foreach (var key in remoteKeys.Where(k => !localKeys.ContainsKey(k[RemoteLayout.KeysPrefix.Length..])))
             await store.DeleteAsync(key, cancellationToken);
+    }
+
+    /// <summary>Like every object the mirror writes, a config or key file is read back before it counts as there.</summary>
+    private static async Task PutSmallVerifiedAsync(IObjectStore store, string key, byte[] bytes, CancellationToken cancellationToken)
+    {
+        for (int attempt = 1; attempt <= 2; attempt++)
+        {
+            await store.PutAsync(key, bytes, cancellationToken);
+            if ((await store.GetAsync(key, cancellationToken)).AsSpan().SequenceEqual(bytes)) return;
+        }
+        throw new RemoteException($"{key} did not read back intact after upload", transient: false);
     }
 
     /// <summary>Verifies a pack already in the bucket, else uploads and verifies it; false when the local copy is damaged.</summary>
