@@ -33,7 +33,17 @@ public static class Remotes
             ? RemoteDefinition.ParseLocation(nameOrLocation, "location")
             : Registry(context).Resolve(nameOrLocation);
 
-    public static RemoteConnection Connect(RemoteDefinition remote)
+    /// <summary>Connects with the bucket's catalog segments cached in the repository (cache/segments/, one directory
+    /// per bucket and prefix), for commands that read the remote catalog to act on it: push, status, restore,
+    /// verify, run, prune. check --remote and repair judge the bucket itself and read all of it.</summary>
+    public static RemoteConnection ConnectCached(CliContext context, RemoteDefinition remote)
+    {
+        string location = $"{remote.Endpoint}/{remote.Bucket}/{remote.Prefix}";
+        string name = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(location)))[..16];
+        return Connect(remote, Path.Combine(new RepositoryLayout(context.RepositoryPath).SegmentCacheDirectory, name));
+    }
+
+    public static RemoteConnection Connect(RemoteDefinition remote, string? segmentCache = null)
     {
         string access = Env("DEDUP_S3_ACCESS_KEY") ?? Env("AWS_ACCESS_KEY_ID")
             ?? throw new DedupException($"no credentials for remote {remote.Name}: set DEDUP_S3_ACCESS_KEY and DEDUP_S3_SECRET_KEY (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)");
@@ -44,7 +54,8 @@ public static class Remotes
         var s3 = new S3ObjectStore(new Uri(remote.Endpoint), remote.Bucket, remote.Prefix, access, secret, remote.Region, timeout);
         var counter = new CountingObjectStore(s3);
         var retrying = new RetryingObjectStore(counter, remote.Name, RetryPolicy.Default with { Attempts = attempts });
-        return new RemoteConnection(remote, retrying, counter, s3);
+        IObjectStore store = segmentCache is null ? retrying : new SegmentCacheStore(retrying, segmentCache);
+        return new RemoteConnection(remote, store, counter, s3);
     }
 
     private static string? Env(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } value ? value : null;

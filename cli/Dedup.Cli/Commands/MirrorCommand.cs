@@ -32,7 +32,7 @@ public static class MirrorCommand
     /// <summary>Shared with backup --mirror.</summary>
     public static async Task<int> PushAsync(CliContext context, Repository.Repository repository, string? remoteName, int parallel, CancellationToken ct)
     {
-        using var connection = Remotes.Connect(Remotes.Resolve(context, remoteName));
+        using var connection = Remotes.ConnectCached(context, Remotes.Resolve(context, remoteName));
         var report = await ProgressDisplay.RunAsync(context, $"push to {connection.Definition.Name}", "packs", counter =>
             new MirrorPusher(repository, connection.Store, new PushOptions
             {
@@ -81,7 +81,7 @@ public static class MirrorCommand
         command.SetAction((parse, ct) => CliContext.RunAsync(parse, async context =>
         {
             using var repository = context.Open("mirror status");
-            using var connection = Remotes.Connect(Remotes.Resolve(context, parse.GetValue(name)));
+            using var connection = Remotes.ConnectCached(context, Remotes.Resolve(context, parse.GetValue(name)));
             var status = await MirrorStatus.ComputeAsync(repository, connection.Store, ct);
             var copies = status.Snapshots;
             bool ok = status.Ok;

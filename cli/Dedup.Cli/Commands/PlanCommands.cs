@@ -48,7 +48,7 @@ public static class PlanCommands
         {
             var plan = LoadPlan(context, parse, policy);
             using var repository = context.Open("run", forWriting: true);
-            using var connection = plan.Remote is { } remote ? Remotes.Connect(Remotes.Resolve(context, remote)) : null;
+            using var connection = plan.Remote is { } remote ? Remotes.ConnectCached(context, Remotes.Resolve(context, remote)) : null;
             var records = await ProgressDisplay.RunAsync(context, "run", "steps", _ =>
                 new PlanRunner(repository, plan, connection?.Store, RunShell).RunAsync(Now(parse, now), ct));
             if (context.Json) Console.Out.WriteLine(Format.ToJson(records));
@@ -88,7 +88,7 @@ public static class PlanCommands
             MirrorStatusReport? mirror = null;
             if (plan.Remote is { } remote)
             {
-                using var connection = Remotes.Connect(Remotes.Resolve(context, remote));
+                using var connection = Remotes.ConnectCached(context, Remotes.Resolve(context, remote));
                 mirror = await MirrorStatus.ComputeAsync(repository, connection.Store, ct);
             }
             var report = PlanStatus.Compute(repository, plan, at, mirror);
@@ -170,7 +170,7 @@ public static class PlanCommands
         {
             using var repository = context.Open("verify", forWriting: true);
             var snap = SnapshotResolver.Resolve(repository.Catalog.Snapshots(), parse.GetValue(snapshot)!);
-            using var connection = parse.GetValue(remote) is { } name ? Remotes.Connect(Remotes.Resolve(context, name)) : null;
+            using var connection = parse.GetValue(remote) is { } name ? Remotes.ConnectCached(context, Remotes.Resolve(context, name)) : null;
             Core.IBlockLoader loader = connection is null ? repository : new RemoteBlockLoader(repository, connection.Store, ct);
             string? setName = parse.GetValue(set) ?? snap.Tags.FirstOrDefault(t => t.StartsWith("set:", StringComparison.Ordinal))?[4..];
             var record = await ProgressDisplay.RunAsync(context, "verify", "files", _ =>

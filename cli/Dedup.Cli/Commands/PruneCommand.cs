@@ -35,7 +35,7 @@ public static class PruneCommand
         string? mirrorName = null;
         if (remoteName is not null && !options.DryRun)
         {
-            using var connection = Remotes.Connect(Remotes.Resolve(context, remoteName));
+            using var connection = Remotes.ConnectCached(context, Remotes.Resolve(context, remoteName));
             mirrorName = connection.Definition.Name;
             mirror = await ProgressDisplay.RunAsync(context, $"prune {mirrorName}", "packs", _ => MirrorPruner.RunAsync(repository, connection.Store, new PushOptions(), ct));
         }

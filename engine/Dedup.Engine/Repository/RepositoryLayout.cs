@@ -13,4 +13,6 @@ public sealed class RepositoryLayout(string root)
     public string LockOwnerPath => Path.Combine(Root, "lock.owner");
     /// <summary>The mirror remotes (names and locations; never credentials).</summary>
     public string RemotesPath => Path.Combine(Root, "remotes.json");
+    /// <summary>Copies of remote catalog segments (Mirror.SegmentCacheStore); deleting it only costs downloads.</summary>
+    public string SegmentCacheDirectory => Path.Combine(Root, "cache", "segments");
 }

@@ -59,6 +59,35 @@ public class MirrorCliTests
     }
 
     [Fact]
+    public void A_push_downloads_only_the_catalog_segments_it_has_not_seen()
+    {
+        if (!S3TestServer.Available()) return;
+        using var sandbox = new Sandbox();
+        var (cli, source, bucket) = Setup(sandbox, 4);
+        Assert.Equal(0, cli.Run("mirror", "push").ExitCode);
+        File.WriteAllText(Path.Combine(source, "more.txt"), "a second snapshot");
+        Assert.Equal(0, cli.Run("backup", source, "--mirror", "offsite").ExitCode);
+        using var store = S3TestServer.Store(bucket);
+        long segments = store.ListAsync(RemoteLayout.CatalogPrefix, None).ToBlockingEnumerable().Sum(o => o.Size);
+
+        long Downloaded() => cli.Run("mirror", "push", "--json").LastJson.GetProperty("bytes_downloaded").GetInt64();
+        long cached = Downloaded();
+        Directory.Delete(sandbox.Path("repo", "cache"), recursive: true);
+        long uncached = Downloaded();
+        // The same push (nothing to do) with and without the cache differs by exactly the bucket's catalog.
+        Assert.Equal(segments, uncached - cached);
+        Assert.Equal(cached, Downloaded());
+
+        // A damaged cached copy is fetched again, not reported as damage in the bucket.
+        var copy = Directory.EnumerateFiles(sandbox.Path("repo", "cache"), "*", SearchOption.AllDirectories).First();
+        File.WriteAllText(copy, "damaged");
+        var push = cli.Run("mirror", "push", "--json");
+        Assert.True(push.ExitCode == 0 && push.LastJson.GetProperty("problems").GetArrayLength() == 0, push.ToString());
+        Assert.Equal(0, cli.Run("check", "--remote", "offsite").ExitCode);
+        Assert.Equal(0, cli.Run("mirror", "status").ExitCode);
+    }
+
+    [Fact]
     public void Remotes_are_listed_and_removed_and_backup_mirror_pushes_after_the_backup()
     {
         if (!S3TestServer.Available()) return;

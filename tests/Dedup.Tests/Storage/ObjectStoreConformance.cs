@@ -14,7 +14,7 @@ public class ObjectStoreConformance
 
     public static TheoryData<string> Stores()
     {
-        var stores = new TheoryData<string> { "memory" };
+        var stores = new TheoryData<string> { "memory", "segment cache over memory" };
         if (S3Configured || Environment.GetEnvironmentVariable("CI") == "true") stores.Add("s3");
         else Console.WriteLine("S3 conformance skipped: no server (run scripts/s3-server.sh start and export what it prints)");
         return stores;
@@ -25,6 +25,8 @@ public class ObjectStoreConformance
     private static IObjectStore CreateStore(string kind)
     {
         if (kind == "memory") return new MemoryObjectStore();
+        if (kind == "segment cache over memory")
+            return new Dedup.Mirror.SegmentCacheStore(new MemoryObjectStore(), Directory.CreateTempSubdirectory("dedup-segment-cache-").FullName);
         string endpoint = Environment.GetEnvironmentVariable("DEDUP_TEST_S3_ENDPOINT")
             ?? throw new InvalidOperationException("CI=true but DEDUP_TEST_S3_ENDPOINT is not set: .ci/run must start scripts/s3-server.sh");
         var store = new S3ObjectStore(new Uri(endpoint), "dedup-test-" + Guid.NewGuid().ToString("N")[..12], "repo",
