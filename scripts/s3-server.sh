@@ -6,6 +6,9 @@
 #   scripts/s3-server.sh start      start it; prints the endpoint and keys as shell exports
 #   scripts/s3-server.sh stop       stop it (by pid file, never by process name)
 #
+# It also serves https on DEDUP_S3_PORT + 3 with a self-signed certificate made at start (for 127.0.0.1 and
+# localhost); the certificate's path is printed as DEDUP_TEST_S3_CA, for clients to trust (SSL_CERT_FILE).
+#
 # Environment: DEDUP_S3_DIR (state, default /tmp/dedup-s3), DEDUP_S3_PORT (7480), DEDUP_S3_MON_PORT (3300;
 # the v1 port is the next one), DEDUP_S3_ACCESS_KEY / DEDUP_S3_SECRET_KEY (test keys by default),
 # DEDUP_S3_MEMSTORE_BYTES (object capacity, held in RAM; default 4 GiB: when full, radosgw stops answering).
@@ -14,14 +17,15 @@ dir=${DEDUP_S3_DIR:-/tmp/dedup-s3}
 port=${DEDUP_S3_PORT:-7480}
 mon_v2=${DEDUP_S3_MON_PORT:-3300}
 mon_v1=$((mon_v2 + 1))
+tls_port=$((port + 3))
 access=${DEDUP_S3_ACCESS_KEY:-dedupaccesskey}
 secret=${DEDUP_S3_SECRET_KEY:-dedupsecretkey0123}
 conf="$dir/ceph.conf"
 
 install() {
-  command -v radosgw >/dev/null && return
+  command -v radosgw >/dev/null && command -v openssl >/dev/null && return
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ceph-mon ceph-osd radosgw curl
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ceph-mon ceph-osd radosgw curl openssl
 }
 
 stop() {
@@ -74,14 +78,16 @@ memstore device bytes = ${DEDUP_S3_MEMSTORE_BYTES:-4294967296}
 # radosgw defaults to cephx and a secure monitor connection; this cluster has neither.
 auth client required = none
 ms mon client mode = crc
-rgw frontends = beast endpoint=127.0.0.1:$port
+rgw frontends = beast endpoint=127.0.0.1:$port ssl_endpoint=127.0.0.1:$tls_port ssl_certificate=$dir/tls/cert.pem ssl_private_key=$dir/tls/key.pem
 CONF
 }
 
 start() {
   [ -d "$dir/run" ] && stop
   rm -rf "$dir"
-  mkdir -p "$dir"/{mon/a,osd/0,run,log}
+  mkdir -p "$dir"/{mon/a,osd/0,run,log,tls}
+  openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=127.0.0.1" -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" \
+    -keyout "$dir/tls/key.pem" -out "$dir/tls/cert.pem" 2>/dev/null
   local fsid; fsid=$(cat /proc/sys/kernel/random/uuid)
   write_conf "$fsid"
   monmaptool --create --fsid "$fsid" --addv a "[v2:127.0.0.1:$mon_v2,v1:127.0.0.1:$mon_v1]" "$dir/monmap" >/dev/null
@@ -100,7 +106,8 @@ start() {
   done
   curl -s -o /dev/null "http://127.0.0.1:$port/" || { echo "radosgw is not answering; logs in $dir/log" >&2; exit 1; }
   radosgw-admin -c "$conf" user create --uid=dedup --display-name=dedup --access-key="$access" --secret="$secret" >/dev/null
-  echo "export DEDUP_TEST_S3_ENDPOINT=http://127.0.0.1:$port DEDUP_S3_ACCESS_KEY=$access DEDUP_S3_SECRET_KEY=$secret"
+  echo "export DEDUP_TEST_S3_ENDPOINT=http://127.0.0.1:$port DEDUP_TEST_S3_TLS_ENDPOINT=https://127.0.0.1:$tls_port" \
+    "DEDUP_TEST_S3_CA=$dir/tls/cert.pem DEDUP_S3_ACCESS_KEY=$access DEDUP_S3_SECRET_KEY=$secret"
 }
 
 case "${1:-}" in

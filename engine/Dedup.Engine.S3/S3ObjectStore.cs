@@ -221,12 +221,24 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
         {
             throw new RemoteException($"{_endpoint} answered: {e.Message}", true, e);
         }
+        catch (Exception e) when (Untrusted(e) is { } tls)
+        {
+            // Not transient: retrying cannot make a certificate trusted.
+            throw new RemoteException($"the TLS certificate of {_endpoint} is not trusted ({tls.Message}): add its CA to the system's trust store or point SSL_CERT_FILE at it", false, e);
+        }
         catch (Exception e) when (e is HttpRequestException or IOException or SocketException or ConnectionException
             or InternalServerException or UnexpectedShortReadException or MinioException)
         {
             string cause = (e.InnerException ?? e).Message;
             throw new RemoteException($"cannot reach {_endpoint}: {(cause.Length > 0 ? cause : e.GetType().Name)}", true, e);
         }
+    }
+
+    private static System.Security.Authentication.AuthenticationException? Untrusted(Exception? e)
+    {
+        for (; e is not null; e = e.InnerException)
+            if (e is System.Security.Authentication.AuthenticationException tls) return tls;
+        return null;
     }
 
     public void Dispose()

@@ -17,12 +17,12 @@ public class MirrorFaultTests
     }
 
     /// <summary>Names, sizes and contents of every file in the repository except the lock files.</summary>
-    private static Dictionary<string, string> Fingerprint(string repo) =>
+    internal static Dictionary<string, string> Fingerprint(string repo) =>
         Directory.EnumerateFiles(repo, "*", SearchOption.AllDirectories)
             .Where(f => Path.GetFileName(f) is not ("lock" or "lock.owner"))
             .ToDictionary(f => f[repo.Length..], f => Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(f))));
 
-    private static void AssertOneClearLine(DedupCli.Result result, string expected)
+    internal static void AssertOneClearLine(DedupCli.Result result, string expected)
     {
         Assert.True(result.ExitCode == 1, result.ToString());
         Assert.Single(result.StderrLines);

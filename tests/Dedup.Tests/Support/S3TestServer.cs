@@ -9,6 +9,9 @@ namespace Dedup.Tests.Support;
 public static class S3TestServer
 {
     public static string? Endpoint => Environment.GetEnvironmentVariable("DEDUP_TEST_S3_ENDPOINT") is { Length: > 0 } e ? e : null;
+    /// <summary>The same server over https, and the self-signed certificate it presents (trusted via SSL_CERT_FILE).</summary>
+    public static string? TlsEndpoint => Environment.GetEnvironmentVariable("DEDUP_TEST_S3_TLS_ENDPOINT") is { Length: > 0 } e ? e : null;
+    public static string? Certificate => Environment.GetEnvironmentVariable("DEDUP_TEST_S3_CA") is { Length: > 0 } c ? c : null;
     public static string AccessKey => Environment.GetEnvironmentVariable("DEDUP_S3_ACCESS_KEY") ?? "";
     public static string SecretKey => Environment.GetEnvironmentVariable("DEDUP_S3_SECRET_KEY") ?? "";
 
