@@ -1,3 +1,4 @@
+using System.IO.Enumeration;
 using System.CommandLine;
 using System.Diagnostics;
 using Dedup.Backup;
@@ -97,7 +98,7 @@ public static class BackupCommand
 }
 
 /// <summary>A quick pre-scan of the sources' total size, so the progress display can show an ETA.</summary>
-internal static class SourceSize
+public static class SourceSize
 {
     public static long Of(IEnumerable<string> paths)
     {
@@ -109,11 +110,19 @@ internal static class SourceSize
             {
                 if (File.Exists(path)) total += new FileInfo(path).Length;
                 else if (Directory.Exists(path))
-                    foreach (var file in new DirectoryInfo(path).EnumerateFiles("*", options))
-                        if (file.LinkTarget is null) total += file.Length;
+                    foreach (long length in new FileSystemEnumerable<long>(path, (ref FileSystemEntry e) => e.Length, options)
+                    {
+                        ShouldIncludePredicate = (ref FileSystemEntry e) => !e.IsDirectory && !IsSymlink(e),
+                        // Never into a symlink: the backup stores links as links, and two links to their own
+                        // directory would make this walk branch without end.
+                        ShouldRecursePredicate = (ref FileSystemEntry e) => !IsSymlink(e),
+                    })
+                        total += length;
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
         }
         return total;
     }
+
+    private static bool IsSymlink(in FileSystemEntry entry) => (entry.Attributes & FileAttributes.ReparsePoint) != 0;
 }

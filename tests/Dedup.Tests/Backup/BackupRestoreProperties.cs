@@ -40,7 +40,7 @@ public class BackupRestoreProperties
             TestRepository.Restore(repo, snapshot, target, stored);
             TreeAssert.Equal(stored, target + stored);
             // Nothing but the chosen path (and its parents) was written.
-            var written = Directory.EnumerateFileSystemEntries(target, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 })
+            var written = Walk.Entries(target)
                 .Where(p => new FileInfo(p).LinkTarget is not null || File.Exists(p))
                 .Select(p => p[target.Length..]);
             Assert.All(written, p => Assert.True(p == stored || p.StartsWith(stored + "/", StringComparison.Ordinal), p));
@@ -79,8 +79,7 @@ public class BackupRestoreProperties
     {
         for (int i = 0; i < count; i++)
         {
-            var files = Directory.EnumerateFiles(root, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 })
-                .Where(f => new FileInfo(f).LinkTarget is null).ToList();
+            var files = Walk.Entries(root).Where(f => File.Exists(f) && new FileInfo(f).LinkTarget is null).ToList();
             int action = files.Count == 0 ? 0 : rng.Next(4);
             string path = action == 0 ? Path.Combine(root, $"new-{i}-{rng.Next(1000)}.bin") : files[rng.Next(files.Count)];
             switch (action)

@@ -183,7 +183,7 @@ public class CliTests : IDisposable
         {
             // root reads everything: run dedup as nobody so the permission really stops it.
             asNobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"];
-            foreach (var path in Directory.EnumerateFileSystemEntries(_sandbox.Root, "*", SearchOption.AllDirectories).Prepend(_sandbox.Root))
+            foreach (var path in Walk.Entries(_sandbox.Root).Prepend(_sandbox.Root))
                 if (path != secret) File.SetUnixFileMode(path, (UnixFileMode)0x1FF);
             File.SetUnixFileMode(Path.GetDirectoryName(_sandbox.Root)!, (UnixFileMode)0x1FF);
         }

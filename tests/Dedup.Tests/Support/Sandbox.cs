@@ -17,8 +17,7 @@ public sealed class Sandbox : IDisposable
     {
         try
         {
-            foreach (var dir in Directory.EnumerateDirectories(Root, "*", SearchOption.AllDirectories))
-                if (new FileInfo(dir).LinkTarget is null) File.SetUnixFileMode(dir, (UnixFileMode)0x1ED);
+            foreach (var dir in Walk.Directories(Root)) File.SetUnixFileMode(dir, (UnixFileMode)0x1ED);
             Directory.Delete(Root, recursive: true);
         }
         catch (IOException) { }
