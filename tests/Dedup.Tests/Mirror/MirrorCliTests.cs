@@ -168,7 +168,7 @@ public class MirrorCliTests
             using (var process = cli.Start(null, "mirror", "push", "--parallel", "2"))
             {
                 process.StandardInput.Close();
-                while (proxy.BytesUp < killAt && !process.HasExited) Thread.Sleep(1);
+                Poll.Until(() => proxy.BytesUp >= killAt || process.HasExited, TimeSpan.FromMinutes(2), $"the push to send {killAt} bytes");
                 proxy.Stop();
                 if (!process.HasExited) process.Kill(entireProcessTree: true);
                 process.WaitForExit();

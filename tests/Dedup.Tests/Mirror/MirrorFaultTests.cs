@@ -73,7 +73,7 @@ public class MirrorFaultTests
             process.StandardInput.Close();
             var stderr = process.StandardError.ReadToEndAsync();
             var stdout = process.StandardOutput.ReadToEndAsync();
-            while (proxy.BytesUp < 20_000_000 && !process.HasExited) Thread.Sleep(2);
+            Poll.Until(() => proxy.BytesUp >= 20_000_000 || process.HasExited, TimeSpan.FromMinutes(2), "the push to send 20 MB");
             proxy.Stop();
             Assert.True(process.WaitForExit(TimeSpan.FromSeconds(60)), "push did not give up");
             result = new DedupCli.Result(process.ExitCode, stdout.Result, stderr.Result);
