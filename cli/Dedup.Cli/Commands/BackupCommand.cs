@@ -1,6 +1,6 @@
-using System.IO.Enumeration;
 using System.CommandLine;
 using System.Diagnostics;
+using System.IO.Enumeration;
 using Dedup.Backup;
 using Dedup.Core;
 using Dedup.Snapshots;
