@@ -64,13 +64,19 @@ public sealed class CliContext(ParseResult parse)
         if (!Quiet && !Json) Console.Out.WriteLine(message);
     }
 
-    /// <summary>Runs a command body: a known failure is one line on stderr (the cause chain with --verbose), exit 1.</summary>
+    /// <summary>Runs a command body: a known failure is one line on stderr (the cause chain with --verbose), exit 1
+    /// (11 when another process holds the repository).</summary>
     public static async Task<int> RunAsync(ParseResult parse, Func<CliContext, Task<int>> body)
     {
         var context = new CliContext(parse);
         try
         {
             return await body(context);
+        }
+        catch (RepositoryLockedException e)
+        {
+            context.Error(e.Message);
+            return ExitCodes.Locked;
         }
         catch (Exception e) when (e is DedupException or IOException or UnauthorizedAccessException or FormatException)
         {

@@ -165,8 +165,9 @@ public class CliTests : IDisposable
         _cli.Init();
         using (RepositoryLock.Acquire(new RepositoryLayout(_sandbox.Path("repo")), "test holder", TimeSpan.Zero))
         {
-            AssertOneCleanErrorLine(_cli.Run("backup", _source), 1, "locked by another dedup process");
-            AssertOneCleanErrorLine(_cli.Run("backup", _source, "--wait", "1s"), 1, "test holder");
+            AssertOneCleanErrorLine(_cli.Run("backup", _source), 11, "locked by another dedup process");
+            AssertOneCleanErrorLine(_cli.Run("backup", _source, "--wait", "1s"), 11, "test holder");
+            AssertOneCleanErrorLine(_cli.Run("snapshots", "--json"), 11, "locked by another dedup process");
         }
         Assert.Equal(0, _cli.Run("backup", _source).ExitCode);
     }

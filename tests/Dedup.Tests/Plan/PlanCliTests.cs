@@ -82,6 +82,13 @@ public class PlanCliTests
         Assert.Equal(1, behind.ExitCode);
         Assert.Contains(behind.LastJson.GetProperty("sets")[0].GetProperty("problems").EnumerateArray(), p => p.GetString()!.Contains("not complete on the remote"));
 
+        // While a run (here: any holder) has the repository, status says "busy" with its own code, not "objective failed".
+        using (Dedup.Repository.RepositoryLock.Acquire(new Dedup.Repository.RepositoryLayout(repo), "dedup run", TimeSpan.Zero))
+        {
+            var busy = cli.Run("status", "--policy", policy, "--json");
+            Assert.True(busy.ExitCode == 11 && busy.StderrLines.Length == 1 && busy.Stdout.Length == 0, busy.ToString());
+        }
+
         var audit = cli.Run("audit", "--json", "--policy", policy);
         var actions = audit.LastJson.EnumerateArray().Select(r => r.GetProperty("action").GetString()).ToList();
         Assert.Contains("pre-backup", actions);
