@@ -11,7 +11,8 @@ var root = new RootCommand("""
     The repository is --repo, else $DEDUP_REPO, else $XDG_DATA_HOME/dedup/repo (~/.local/share/dedup/repo).
     A snapshot is named by its id, a unique prefix of at least 4 characters, or "latest".
 
-    Exit codes: 0 success, 1 error, 2 usage error, 3 backup saved but some files could not be read.
+    Exit codes: 0 success, 1 error, 2 usage error, 3 backup saved but some files could not be read,
+    11 repository locked by another dedup process.
     """);
 foreach (var option in GlobalOptions.All) root.Options.Add(option);
 root.Subcommands.Add(InitCommand.Create());

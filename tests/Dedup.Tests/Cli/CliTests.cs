@@ -201,7 +201,7 @@ public class CliTests : IDisposable
     {
         var help = _cli.Run("--help");
         Assert.Equal(0, help.ExitCode);
-        foreach (var word in new[] { "init", "backup", "restore", "snapshots", "check", "Exit codes", "3 backup saved" })
+        foreach (var word in new[] { "init", "backup", "restore", "snapshots", "check", "Exit codes", "3 backup saved", "11 repository locked" })
             Assert.Contains(word, help.Stdout);
     }
 }
