@@ -32,8 +32,7 @@ public static class Drill
         catch (Exception e) when (e is DedupException or IOException or UnauthorizedAccessException) { problem = e.Message; }
         finally
         {
-            try { if (Directory.Exists(target)) Directory.Delete(target, recursive: true); }
-            catch (IOException) { }
+            if (!RestoredCopy.TryRemove(target)) problem ??= $"the drill's copy in {target} could not be removed";
         }
         clock.Stop();
         string scope = samplePercent >= 100 ? "full restore" : $"sample {samplePercent:0.#}%";

@@ -143,4 +143,33 @@ public class PlanCliTests
         var unsafeRestore = cli.Run("restore", "latest", data + "/config.yml", "--target", "/", "--overwrite", "--no-safety-snapshot", "--json");
         Assert.Equal(JsonValueKind.Null, unsafeRestore.LastJson.GetProperty("safety_snapshot").ValueKind);
     }
+
+    [Fact]
+    public void A_drill_of_read_only_directories_removes_its_copy_when_not_run_as_root()
+    {
+        using var sandbox = new Sandbox();
+        string data = sandbox.Path("data"), temp = sandbox.Path("tmp");
+        Directory.CreateDirectory(Path.Combine(data, "ro"));
+        Directory.CreateDirectory(temp);
+        File.WriteAllText(Path.Combine(data, "ro", "template.html"), "<p>kept read-only</p>");
+        var cli = new DedupCli(sandbox.Path("repo"));
+        Assert.Equal(0, cli.Init().ExitCode);
+        File.SetUnixFileMode(Path.Combine(data, "ro"), (UnixFileMode)0x16D); // r-xr-xr-x
+        Assert.Equal(0, cli.Run("backup", data).ExitCode);
+
+        // The restored copy has the read-only directory too; only a non-root user is stopped by it.
+        string[]? prefix = null;
+        if (Native.Posix.IsRoot)
+        {
+            prefix = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"];
+            foreach (var path in Walk.Entries(sandbox.Root).Prepend(sandbox.Root).Where(p => !p.StartsWith(data, StringComparison.Ordinal)))
+                if (new FileInfo(path).LinkTarget is null) File.SetUnixFileMode(path, (UnixFileMode)0x1FF);
+            File.SetUnixFileMode(Path.GetDirectoryName(sandbox.Root)!, (UnixFileMode)0x1FF);
+        }
+        cli.Environment["TMPDIR"] = temp;
+        cli.Environment["HOME"] = temp;
+        var drill = cli.RunWith(null, prefix, "verify", "latest", "--json");
+        Assert.True(drill.ExitCode == 0, drill.ToString());
+        Assert.DoesNotContain(Directory.EnumerateFileSystemEntries(temp), p => Path.GetFileName(p).StartsWith("dedup-drill-", StringComparison.Ordinal));
+    }
 }
