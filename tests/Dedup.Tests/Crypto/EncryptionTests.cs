@@ -65,9 +65,14 @@ public class EncryptionTests : IDisposable
         string repo = TestRepository.Create(_sandbox);
         TestRepository.Backup(repo, [_source]);
         using var repository = TestRepository.Open(repo);
-        var pack = repository.Catalog.Packs()[0].Pack;
+        // The pack with the most blobs: blocks are spread at random over packs filling at once, so the first one
+        // listed may hold a single blob, and the tests need two.
+        var (pack, entries) = repository.Catalog.Packs()
+            .Select(p => (p.Pack, Entries: repository.Packs.ReadEntries(p.Pack, repository.Protection.Sealer)))
+            .MaxBy(p => p.Entries.Count);
+        Assert.True(entries.Count >= 2, $"no pack holds two blobs ({entries.Count})");
         string path = repository.Packs.PathOf(pack);
-        return (repo, path, File.ReadAllBytes(path), repository.Packs.ReadEntries(pack, repository.Protection.Sealer));
+        return (repo, path, File.ReadAllBytes(path), entries);
     }
 
     private static CheckReport Check(string repo)
