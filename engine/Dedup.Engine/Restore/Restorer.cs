@@ -31,7 +31,7 @@ public sealed class Restorer(IBlockLoader loader, TreeReader trees, IRestoreObse
         }
 
         Directory.CreateDirectory(root);
-        foreach (var dir in items.Where(i => i.Kind == Kind.Directory)) EnsureDirectory(dir.TargetPath);
+        foreach (var dir in items.Where(i => i.Kind == Kind.Directory)) EnsureDirectory(dir.TargetPath, modeAppliedAfter: dir.Node is not null);
 
         var failed = new List<string>();
         long bytes = 0, verified = 0;
@@ -117,13 +117,27 @@ public sealed class Restorer(IBlockLoader loader, TreeReader trees, IRestoreObse
         return full;
     }
 
-    private static void EnsureDirectory(string path)
+    private static void EnsureDirectory(string path, bool modeAppliedAfter)
     {
         // A symlink planted where a directory belongs could send the files under it outside the target.
         if (new FileInfo(path).LinkTarget is not null)
             throw new DedupException($"{path} is a symlink where the snapshot has a directory; refusing to restore through it");
         if (File.Exists(path)) throw new DedupException($"{path} is a file where the snapshot has a directory");
         Directory.CreateDirectory(path);
+        // A read-only directory (an earlier restore reproduced its mode) refuses the files a non-root user writes
+        // into it with --overwrite. Opened up for the restore; the snapshot's mode is applied once it is filled.
+        if (modeAppliedAfter) OpenForWriting(path);
+    }
+
+    private static void OpenForWriting(string directory)
+    {
+        const UnixFileMode Owner = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+        try
+        {
+            var mode = File.GetUnixFileMode(directory);
+            if ((mode & Owner) != Owner) File.SetUnixFileMode(directory, mode | Owner);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { } // not ours: its files fail one by one, reported
     }
 
     private long RestoreFile(Item file, RestoreOptions options)

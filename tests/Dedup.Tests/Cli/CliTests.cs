@@ -179,16 +179,7 @@ public class CliTests : IDisposable
         string secret = Path.Combine(_source, "secret.key");
         File.WriteAllText(secret, "k");
         File.SetUnixFileMode(secret, UnixFileMode.None);
-        string[]? asNobody = null;
-        if (Native.Posix.IsRoot)
-        {
-            // root reads everything: run dedup as nobody so the permission really stops it.
-            asNobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"];
-            foreach (var path in Walk.Entries(_sandbox.Root).Prepend(_sandbox.Root))
-                if (path != secret) File.SetUnixFileMode(path, (UnixFileMode)0x1FF);
-            File.SetUnixFileMode(Path.GetDirectoryName(_sandbox.Root)!, (UnixFileMode)0x1FF);
-        }
-        var result = _cli.RunWith(null, asNobody, "backup", _source, "--json");
+        var result = _cli.RunWith(null, Nobody.Prefix(_sandbox, secret), "backup", _source, "--json");
         Assert.True(result.ExitCode == 3, result.ToString());
         Assert.Contains("secret.key", result.Stderr);
         var summary = result.LastJson;

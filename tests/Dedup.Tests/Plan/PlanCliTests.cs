@@ -145,7 +145,7 @@ public class PlanCliTests
     }
 
     [Fact]
-    public void A_drill_of_read_only_directories_removes_its_copy_when_not_run_as_root()
+    public void Read_only_directories_neither_break_a_drill_nor_a_restore_over_them_when_not_run_as_root()
     {
         using var sandbox = new Sandbox();
         string data = sandbox.Path("data"), temp = sandbox.Path("tmp");
@@ -158,18 +158,23 @@ public class PlanCliTests
         Assert.Equal(0, cli.Run("backup", data).ExitCode);
 
         // The restored copy has the read-only directory too; only a non-root user is stopped by it.
-        string[]? prefix = null;
-        if (Native.Posix.IsRoot)
-        {
-            prefix = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"];
-            foreach (var path in Walk.Entries(sandbox.Root).Prepend(sandbox.Root).Where(p => !p.StartsWith(data, StringComparison.Ordinal)))
-                if (new FileInfo(path).LinkTarget is null) File.SetUnixFileMode(path, (UnixFileMode)0x1FF);
-            File.SetUnixFileMode(Path.GetDirectoryName(sandbox.Root)!, (UnixFileMode)0x1FF);
-        }
+        var asNobody = Nobody.Prefix(sandbox, data);
         cli.Environment["TMPDIR"] = temp;
         cli.Environment["HOME"] = temp;
-        var drill = cli.RunWith(null, prefix, "verify", "latest", "--json");
+        var drill = cli.RunWith(null, asNobody, "verify", "latest", "--json");
         Assert.True(drill.ExitCode == 0, drill.ToString());
         Assert.DoesNotContain(Directory.EnumerateFileSystemEntries(temp), p => Path.GetFileName(p).StartsWith("dedup-drill-", StringComparison.Ordinal));
+
+        // The runbook's restore over a live tree: --overwrite into the read-only directory an earlier restore made.
+        string target = sandbox.Path("target");
+        Directory.CreateDirectory(target);
+        File.SetUnixFileMode(target, (UnixFileMode)0x1FF);
+        Assert.Equal(0, cli.RunWith(null, asNobody, "restore", "latest", "--target", target).ExitCode);
+        File.SetUnixFileMode(target + data + "/ro", (UnixFileMode)0x1ED);
+        File.WriteAllText(target + data + "/ro/template.html", "<p>defaced</p>");
+        File.SetUnixFileMode(target + data + "/ro", (UnixFileMode)0x16D);
+        var again = cli.RunWith(null, asNobody, "restore", "latest", "--target", target, "--overwrite", "--no-safety-snapshot");
+        Assert.True(again.ExitCode == 0, again.ToString());
+        TreeAssert.Equal(data, target + data);
     }
 }
