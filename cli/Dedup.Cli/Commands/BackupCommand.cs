@@ -103,26 +103,18 @@ public static class SourceSize
     public static long Of(IEnumerable<string> paths)
     {
         long total = 0;
-        var options = new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = 0 };
         foreach (var path in paths)
         {
             try
             {
                 if (File.Exists(path)) total += new FileInfo(path).Length;
+                // Links are stored as links: what they point to is not part of the backup.
                 else if (Directory.Exists(path))
-                    foreach (long length in new FileSystemEnumerable<long>(path, (ref FileSystemEntry e) => e.Length, options)
-                    {
-                        ShouldIncludePredicate = (ref FileSystemEntry e) => !e.IsDirectory && !IsSymlink(e),
-                        // Never into a symlink: the backup stores links as links, and two links to their own
-                        // directory would make this walk branch without end.
-                        ShouldRecursePredicate = (ref FileSystemEntry e) => !IsSymlink(e),
-                    })
-                        total += length;
+                    total += TreeWalk.Entries(path, (ref FileSystemEntry e) => e.Length,
+                        (ref FileSystemEntry e) => !e.IsDirectory && !TreeWalk.IsSymlink(e), ignoreInaccessible: true).Sum();
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
         }
         return total;
     }
-
-    private static bool IsSymlink(in FileSystemEntry entry) => (entry.Attributes & FileAttributes.ReparsePoint) != 0;
 }

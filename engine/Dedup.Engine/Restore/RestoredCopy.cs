@@ -1,4 +1,5 @@
 using System.IO.Enumeration;
+using Dedup.Core;
 
 namespace Dedup.Restore;
 
@@ -15,12 +16,7 @@ public static class RestoredCopy
         try
         {
             if (!Directory.Exists(root)) return true;
-            var directories = new FileSystemEnumerable<string>(root, (ref FileSystemEntry e) => e.ToFullPath(),
-                new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0, IgnoreInaccessible = false })
-            {
-                ShouldIncludePredicate = (ref FileSystemEntry e) => e.IsDirectory && !IsLink(e),
-                ShouldRecursePredicate = (ref FileSystemEntry e) => !IsLink(e),
-            };
+            var directories = TreeWalk.Entries(root, (ref FileSystemEntry e) => e.ToFullPath(), (ref FileSystemEntry e) => e.IsDirectory && !TreeWalk.IsSymlink(e));
             MakeWritable(root);
             foreach (var directory in directories) MakeWritable(directory);
             Directory.Delete(root, recursive: true);
@@ -28,8 +24,6 @@ public static class RestoredCopy
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return false; }
     }
-
-    private static bool IsLink(in FileSystemEntry entry) => (entry.Attributes & FileAttributes.ReparsePoint) != 0;
 
     private static void MakeWritable(string directory) =>
         File.SetUnixFileMode(directory, File.GetUnixFileMode(directory) | UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
