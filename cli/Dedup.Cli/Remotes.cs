@@ -38,8 +38,7 @@ public static class Remotes
     /// verify, run, prune. check --remote and repair judge the bucket itself and read all of it.</summary>
     public static RemoteConnection ConnectCached(CliContext context, RemoteDefinition remote)
     {
-        string location = $"{remote.Endpoint}/{remote.Bucket}/{remote.Prefix}";
-        string name = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(location)))[..16];
+        string name = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(remote.Location)))[..16];
         return Connect(remote, Path.Combine(new RepositoryLayout(context.RepositoryPath).SegmentCacheDirectory, name));
     }
 

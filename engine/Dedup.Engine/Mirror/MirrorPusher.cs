@@ -126,7 +126,7 @@ public sealed class MirrorPusher(Repository.Repository repository, IObjectStore 
         }
         catch (ObjectNotFoundException)
         {
-            await PutSmallVerifiedAsync(store, RemoteLayout.Config, localConfig, cancellationToken);
+            await PutVerifiedAsync(store, RemoteLayout.Config, localConfig, BlockId.Hash(localConfig), cancellationToken);
         }
         var localKeys = Directory.Exists(repository.Layout.KeysDirectory)
             ? Directory.EnumerateFiles(repository.Layout.KeysDirectory, "*.json").ToDictionary(f => Path.GetFileName(f), File.ReadAllBytes)
@@ -137,27 +137,16 @@ public sealed class MirrorPusher(Repository.Repository repository, IObjectStore 
         {
             string key = RemoteLayout.Key(name);
             if (remoteKeys.Contains(key) && (await store.GetAsync(key, cancellationToken)).AsSpan().SequenceEqual(bytes)) continue;
-            await PutSmallVerifiedAsync(store, key, bytes, cancellationToken);
+            await PutVerifiedAsync(store, key, bytes, BlockId.Hash(bytes), cancellationToken);
         }
         foreach (var key in remoteKeys.Where(k => !localKeys.ContainsKey(k[RemoteLayout.KeysPrefix.Length..])))
             await store.DeleteAsync(key, cancellationToken);
     }
 
-    /// <summary>Like every object the mirror writes, a config or key file is read back before it counts as there.</summary>
-    private static async Task PutSmallVerifiedAsync(IObjectStore store, string key, byte[] bytes, CancellationToken cancellationToken)
-    {
-        for (int attempt = 1; attempt <= 2; attempt++)
-        {
-            await store.PutAsync(key, bytes, cancellationToken);
-            if ((await store.GetAsync(key, cancellationToken)).AsSpan().SequenceEqual(bytes)) return;
-        }
-        throw new RemoteException($"{key} did not read back intact after upload", transient: false);
-    }
-
     /// <summary>Verifies a pack already in the bucket, else uploads and verifies it; false when the local copy is damaged.</summary>
     private async Task<bool> PushPackAsync(BlockId pack, long length, bool alreadyUploaded, CancellationToken cancellationToken)
     {
-        if (alreadyUploaded && await ReadsBackIntactAsync(store, pack, length, cancellationToken)) return true;
+        if (alreadyUploaded && await ReadsBackAsAsync(store, RemoteLayout.Pack(pack), length, pack, cancellationToken)) return true;
         byte[] local;
         try { local = repository.Packs.ReadAll(pack); }
         catch (CorruptDataException e) { return Problem($"pack {pack.ToShortString()} not pushed: {e.Message} (run 'dedup repair')"); }
@@ -168,23 +157,27 @@ public sealed class MirrorPusher(Repository.Repository repository, IObjectStore 
         return true;
     }
 
-    /// <summary>Uploads a pack and reads it back (a second upload if that fails); it counts as there only once it
-    /// hashes to its name.</summary>
-    public static async Task UploadPackAsync(IObjectStore store, BlockId pack, byte[] bytes, CancellationToken cancellationToken)
+    /// <summary>Uploads a pack; it counts as there only once it reads back as its name.</summary>
+    public static Task UploadPackAsync(IObjectStore store, BlockId pack, byte[] bytes, CancellationToken cancellationToken) =>
+        PutVerifiedAsync(store, RemoteLayout.Pack(pack), bytes, pack, cancellationToken);
+
+    /// <summary>Uploads an object and reads it back (a second upload if that fails): it counts as there only once
+    /// what comes back hashes to <paramref name="hash"/>, the SHA-256 of what was sent (a pack's name).</summary>
+    private static async Task PutVerifiedAsync(IObjectStore store, string key, byte[] bytes, BlockId hash, CancellationToken cancellationToken)
     {
         for (int attempt = 1; attempt <= 2; attempt++)
         {
-            await store.PutAsync(RemoteLayout.Pack(pack), bytes, cancellationToken);
-            if (await ReadsBackIntactAsync(store, pack, bytes.Length, cancellationToken)) return;
+            await store.PutAsync(key, bytes, cancellationToken);
+            if (await ReadsBackAsAsync(store, key, bytes.Length, hash, cancellationToken)) return;
         }
-        throw new RemoteException($"pack {pack.ToShortString()} did not read back intact after upload", transient: false);
+        throw new RemoteException($"{key} did not read back intact after upload", transient: false);
     }
 
-    /// <summary>Reads a pack back through a hasher: no pack-sized buffer per upload in flight.</summary>
-    private static async Task<bool> ReadsBackIntactAsync(IObjectStore store, BlockId pack, long length, CancellationToken cancellationToken)
+    /// <summary>Reads an object back through a hasher: no pack-sized buffer per upload in flight.</summary>
+    private static async Task<bool> ReadsBackAsAsync(IObjectStore store, string key, long length, BlockId hash, CancellationToken cancellationToken)
     {
         using var back = new Sha256Sink();
-        return await store.GetToAsync(RemoteLayout.Pack(pack), back, cancellationToken) == length && back.Hash() == pack;
+        return await store.GetToAsync(key, back, cancellationToken) == length && back.Hash() == hash;
     }
 
     private bool Problem(string message)
@@ -204,7 +197,9 @@ public sealed class MirrorPusher(Repository.Repository repository, IObjectStore 
         finally { _segmentLock.Release(); }
     }
 
-    /// <summary>Uploads a segment and reads it back: it counts only once it verifies. Returns its name.</summary>
+    /// <summary>Uploads a segment and reads it back: it counts only once it verifies. Returns its name. Read back
+    /// whole (GetAsync) rather than through <see cref="PutVerifiedAsync"/>'s hasher: that read leaves the verified
+    /// copy in the segment cache, so the next push need not download it.</summary>
     public static async Task<BlockId> UploadSegmentAsync(IObjectStore store, IReadOnlyCollection<CatalogRecord> records, Crypto.IBlobSealer sealer,
         Action<long>? uploaded, CancellationToken cancellationToken)
     {

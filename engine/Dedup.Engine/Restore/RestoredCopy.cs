@@ -17,14 +17,20 @@ public static class RestoredCopy
         {
             if (!Directory.Exists(root)) return true;
             var directories = TreeWalk.Entries(root, (ref FileSystemEntry e) => e.ToFullPath(), (ref FileSystemEntry e) => e.IsDirectory && !TreeWalk.IsSymlink(e));
-            MakeWritable(root);
-            foreach (var directory in directories) MakeWritable(directory);
+            OpenForOwner(root);
+            foreach (var directory in directories) OpenForOwner(directory);
             Directory.Delete(root, recursive: true);
             return true;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return false; }
     }
 
-    private static void MakeWritable(string directory) =>
-        File.SetUnixFileMode(directory, File.GetUnixFileMode(directory) | UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+    /// <summary>Gives the owner read, write and search on a directory (a restored mode may lack them); throws when
+    /// it is not ours to change.</summary>
+    internal static void OpenForOwner(string directory)
+    {
+        const UnixFileMode Owner = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+        var mode = File.GetUnixFileMode(directory);
+        if ((mode & Owner) != Owner) File.SetUnixFileMode(directory, mode | Owner);
+    }
 }

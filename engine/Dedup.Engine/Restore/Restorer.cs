@@ -126,17 +126,8 @@ public sealed class Restorer(IBlockLoader loader, TreeReader trees, IRestoreObse
         Directory.CreateDirectory(path);
         // A read-only directory (an earlier restore reproduced its mode) refuses the files a non-root user writes
         // into it with --overwrite. Opened up for the restore; the snapshot's mode is applied once it is filled.
-        if (modeAppliedAfter) OpenForWriting(path);
-    }
-
-    private static void OpenForWriting(string directory)
-    {
-        const UnixFileMode Owner = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
-        try
-        {
-            var mode = File.GetUnixFileMode(directory);
-            if ((mode & Owner) != Owner) File.SetUnixFileMode(directory, mode | Owner);
-        }
+        if (!modeAppliedAfter) return;
+        try { RestoredCopy.OpenForOwner(path); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { } // not ours: its files fail one by one, reported
     }
 
