@@ -9,7 +9,7 @@ namespace Dedup.Cli;
 /// exceptions into one line on stderr and an exit code.</summary>
 public sealed class CliContext(ParseResult parse)
 {
-    public static readonly CatalogFactory Catalogs = (path, create) => LiteCatalog.Open(path, create);
+    public static readonly CatalogFactory Catalogs = (path, access) => LiteCatalog.Open(path, access);
 
     public ParseResult Parse { get; } = parse;
     public bool Json => Parse.GetValue(GlobalOptions.Json);
@@ -86,8 +86,8 @@ public sealed class CliContext(ParseResult parse)
         }
         catch (OperationCanceledException)
         {
-            context.Error("interrupted");
-            return ExitCodes.Error;
+            context.Error("stopped before the end; the repository is consistent (nothing half-done was kept)");
+            return ExitCodes.Interrupted;
         }
         catch (Exception e)
         {

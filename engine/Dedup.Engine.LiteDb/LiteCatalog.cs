@@ -1,4 +1,5 @@
 using Dedup.Core;
+using Dedup.Repository;
 using Dedup.Snapshots;
 using LiteDB;
 using LiteDB.Engine;
@@ -26,18 +27,29 @@ public sealed class LiteCatalog : ICatalogStore
         _audit = db.GetCollection("audit");
     }
 
-    /// <summary>Opens (or with <paramref name="create"/>, creates) the catalog. A damaged file raises <see cref="CorruptDataException"/>.</summary>
-    public static LiteCatalog Open(string path, bool create = false)
+    /// <summary>Opens (or creates) the catalog. A damaged file raises <see cref="CorruptDataException"/>.
+    /// <see cref="CatalogAccess.ReadOnly"/> writes nothing (the repository is on read-only media): a write-ahead log
+    /// a killed writer left is read, not folded into the file.</summary>
+    public static LiteCatalog Open(string path, CatalogAccess access)
     {
-        if (!create && !File.Exists(path)) throw new CorruptDataException($"catalog {path} is missing");
-        DurableFileStream? data = null, log = null;
+        if (access != CatalogAccess.Create && !File.Exists(path)) throw new CorruptDataException($"catalog {path} is missing");
+        Stream? data = null, log = null;
         try
         {
-            data = new DurableFileStream(path, create ? FileMode.CreateNew : FileMode.Open);
-            log = new DurableFileStream(path + "-log", FileMode.OpenOrCreate);
-            var engine = new LiteEngine(new EngineSettings { DataStream = data, LogStream = log });
+            bool readOnly = access == CatalogAccess.ReadOnly;
+            if (readOnly)
+            {
+                data = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 4096, FileOptions.RandomAccess);
+                log = File.Exists(path + "-log") ? new FileStream(path + "-log", FileMode.Open, FileAccess.Read, FileShare.Read) : new MemoryStream();
+            }
+            else
+            {
+                data = new DurableFileStream(path, access == CatalogAccess.Create ? FileMode.CreateNew : FileMode.Open);
+                log = new DurableFileStream(path + "-log", FileMode.OpenOrCreate);
+            }
+            var engine = new LiteEngine(new EngineSettings { DataStream = data, LogStream = log, ReadOnly = readOnly });
             var catalog = new LiteCatalog(new LiteDatabase(engine, new BsonMapper(), disposeOnClose: true), data, log);
-            catalog.CheckSchema(create);
+            catalog.CheckSchema(access == CatalogAccess.Create);
             return catalog;
         }
         catch (Exception e) when (e is not CorruptDataException && e is not IOException)

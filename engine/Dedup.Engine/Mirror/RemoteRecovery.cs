@@ -49,11 +49,11 @@ public static class RemoteRecovery
             if (Directory.Exists(layout.Root) && Directory.EnumerateFileSystemEntries(layout.Root).Any())
                 throw new DedupException($"{layout.Root} is not empty; recover needs an empty or new directory (or the same repository)");
             var keys = await FetchKeysAsync(store, config, password, cancellationToken);
-            Directory.CreateDirectory(layout.PacksDirectory);
-            Directory.CreateDirectory(layout.TempDirectory);
+            layout.CreateDirectories();
             foreach (var (name, bytes) in keys) DurableFile.Write(Path.Combine(layout.KeysDirectory, name), bytes, layout.TempDirectory);
-            using (catalogs(layout.CatalogPath, true)) { }
+            using (catalogs(layout.CatalogPath, CatalogAccess.Create)) { }
             DurableFile.Write(layout.ConfigPath, configBytes, layout.TempDirectory);
+            layout.RestrictFiles();
             created = true;
         }
 

@@ -10,7 +10,9 @@ using Dedup.Storage;
 namespace Dedup.Repository;
 
 /// <summary>Opens a catalog file: (path, create) → store. The engine does not know which database implements it.</summary>
-public delegate ICatalogStore CatalogFactory(string path, bool create);
+public delegate ICatalogStore CatalogFactory(string path, CatalogAccess access);
+
+public enum CatalogAccess { Create, ReadWrite, ReadOnly }
 
 /// <summary>Options fixed at init.</summary>
 public sealed record InitOptions
@@ -57,8 +59,7 @@ public sealed class Repository : IBlockLoader, IDisposable
         if (File.Exists(layout.ConfigPath)) throw new DedupException($"a repository already exists at {layout.Root}");
         if (Directory.Exists(layout.Root) && Directory.EnumerateFileSystemEntries(layout.Root).Any())
             throw new DedupException($"{layout.Root} is not empty; init needs an empty or new directory");
-        Directory.CreateDirectory(layout.PacksDirectory);
-        Directory.CreateDirectory(layout.TempDirectory);
+        layout.CreateDirectories();
         var now = (clock ?? TimeProvider.System).GetUtcNow();
         var config = RepositoryConfig.CreateNew(options.Chunker, options.PackSize, options.Password is not null, now);
         MasterKey? master = null;
@@ -67,13 +68,15 @@ public sealed class Repository : IBlockLoader, IDisposable
             master = MasterKey.Generate();
             new KeyStore(layout.KeysDirectory, layout.TempDirectory, config.Id).Add(master, options.Password, options.Kdf, now);
         }
-        using (catalogFactory(layout.CatalogPath, true)) { }
+        using (catalogFactory(layout.CatalogPath, CatalogAccess.Create)) { }
         DurableFile.Write(layout.ConfigPath, config.Serialize(), layout.TempDirectory);
+        layout.RestrictFiles();
         return config;
     }
 
     /// <summary>Opens a repository under its lock. With <paramref name="forWriting"/>, it also finishes what a killed
-    /// writer left: temp files are removed and complete packs the catalog does not know are verified and indexed.</summary>
+    /// writer left: temp files are removed and complete packs the catalog does not know are verified and indexed.
+    /// Without it, a repository on read-only media opens without writing anything (not even the lock).</summary>
     /// <param name="password">Asked only when the repository is encrypted; checked before anything is locked or written.</param>
     public static Repository Open(string root, CatalogFactory catalogFactory, Func<string> password, string command, TimeSpan lockWait, bool forWriting)
     {
@@ -83,11 +86,12 @@ public sealed class Repository : IBlockLoader, IDisposable
         var config = RepositoryConfig.Parse(File.ReadAllBytes(layout.ConfigPath));
         var master = config.Encrypted ? OpenKeys(layout, config).Open(password()).Master : null;
         var protection = Protection.For(config, master);
-        var repositoryLock = RepositoryLock.Acquire(layout, command, lockWait);
+        var repositoryLock = RepositoryLock.Acquire(layout, command, lockWait, forWriting);
         Catalog? catalog = null;
         try
         {
-            catalog = new Catalog(catalogFactory(layout.CatalogPath, false), protection.Sealer);
+            var access = repositoryLock.Writable ? CatalogAccess.ReadWrite : CatalogAccess.ReadOnly;
+            catalog = new Catalog(catalogFactory(layout.CatalogPath, access), protection.Sealer);
             var repository = new Repository(layout, config, protection, catalog, new LocalPackStore(layout.PacksDirectory, layout.TempDirectory), repositoryLock);
             if (forWriting) repository.Recover();
             return repository;

@@ -15,4 +15,26 @@ public sealed class RepositoryLayout(string root)
     public string RemotesPath => Path.Combine(Root, "remotes.json");
     /// <summary>Copies of remote catalog segments (Mirror.SegmentCacheStore); deleting it only costs downloads.</summary>
     public string SegmentCacheDirectory => Path.Combine(Root, "cache", "segments");
+
+    private const UnixFileMode OwnerOnlyDirectory = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+    private const UnixFileMode OwnerOnlyFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+
+    /// <summary>Makes a new repository's directories for its owner alone (0700, restic's choice): key files and the
+    /// catalog are nobody else's business. Modes of a directory that already exists are left as they are.</summary>
+    public void CreateDirectories()
+    {
+        Directory.CreateDirectory(Root, OwnerOnlyDirectory);
+        Directory.CreateDirectory(PacksDirectory, OwnerOnlyDirectory);
+        Directory.CreateDirectory(TempDirectory, OwnerOnlyDirectory);
+    }
+
+    /// <summary>Gives the files of a just-created repository mode 0600. Open never changes modes, so a group that
+    /// was given read access later keeps it.</summary>
+    public void RestrictFiles()
+    {
+        foreach (var file in Directory.EnumerateFiles(Root, "*", SearchOption.AllDirectories))
+            File.SetUnixFileMode(file, OwnerOnlyFile);
+        foreach (var directory in Directory.EnumerateDirectories(Root, "*", SearchOption.AllDirectories))
+            File.SetUnixFileMode(directory, OwnerOnlyDirectory);
+    }
 }

@@ -5,42 +5,92 @@ namespace Dedup.Repository;
 /// <summary>
 /// One process at a time. The lock is an exclusive flock on <c>lock</c> (what .NET does for FileShare.None on
 /// Unix): the kernel drops it when the holder dies, so a lock left by a killed process is never stale.
-/// <c>lock.owner</c> only says who holds it, for the message a second process prints.
+/// <c>lock.owner</c> only says who last took it, for the message a second process prints; it is believed only
+/// while that process still runs.
+/// A reader of a repository it cannot write (a read-only mount, a backup disk chmod'ed a-w) takes the same flock
+/// through a read-only descriptor, or none at all when the lock file does not exist and cannot be made: no
+/// process can be writing to such a repository, so there is nothing to exclude.
 /// </summary>
 public sealed class RepositoryLock : IDisposable
 {
-    private readonly FileStream _stream;
+    // On Linux an IOException's HResult is the errno: flock's EWOULDBLOCK means another process holds it.
+    private const int WouldBlock = 11;
 
-    private RepositoryLock(FileStream stream) => _stream = stream;
+    private readonly FileStream? _stream;
 
-    public static RepositoryLock Acquire(RepositoryLayout layout, string command, TimeSpan wait)
+    private RepositoryLock(FileStream? stream) => _stream = stream;
+
+    /// <summary>False when the repository was opened without writing anything to it (read-only media).</summary>
+    public bool Writable { get; private init; } = true;
+
+    public static RepositoryLock Acquire(RepositoryLayout layout, string command, TimeSpan wait, bool forWriting = true)
     {
         var deadline = DateTime.UtcNow + wait;
         while (true)
         {
             try
             {
-                var stream = new FileStream(layout.LockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-                File.WriteAllText(layout.LockOwnerPath, $"pid {Environment.ProcessId} on {Environment.MachineName}, {command}, since {DateTimeOffset.UtcNow:u}\n");
-                return new RepositoryLock(stream);
+                return TakeForWriting(layout, command);
             }
-            catch (IOException) when (File.Exists(layout.LockPath))
+            catch (IOException e) when (e.HResult == WouldBlock)
             {
                 if (DateTime.UtcNow >= deadline)
-                {
-                    string owner = TryReadOwner(layout);
-                    throw new RepositoryLockedException($"repository is locked by another dedup process ({owner}); retry later or pass --wait");
-                }
+                    throw new RepositoryLockedException($"repository is locked by another dedup process ({DescribeOwner(layout)}); retry later or pass --wait");
                 Thread.Sleep(200);
+            }
+            catch (Exception e) when (!forWriting && IsNotWritable(e))
+            {
+                if (TakeReadOnly(layout) is { } readOnly) return readOnly;
+                if (DateTime.UtcNow >= deadline)
+                    throw new RepositoryLockedException($"repository is locked by another dedup process ({DescribeOwner(layout)}); retry later or pass --wait");
+                Thread.Sleep(200);
+            }
+            catch (Exception e) when (IsNotWritable(e))
+            {
+                throw new DedupException($"the repository at {layout.Root} is read-only ({e.Message}); this command writes to it");
             }
         }
     }
 
-    private static string TryReadOwner(RepositoryLayout layout)
+    private static RepositoryLock TakeForWriting(RepositoryLayout layout, string command)
     {
-        try { return File.ReadAllText(layout.LockOwnerPath).Trim(); }
-        catch (IOException) { return "owner unknown"; }
+        var stream = new FileStream(layout.LockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        try
+        {
+            File.WriteAllText(layout.LockOwnerPath, $"pid {Environment.ProcessId} on {Environment.MachineName}, {command}, since {DateTimeOffset.UtcNow:u}\n");
+            return new RepositoryLock(stream);
+        }
+        catch
+        {
+            stream.Dispose();
+            throw;
+        }
     }
 
-    public void Dispose() => _stream.Dispose();
+    /// <summary>The lock through a read-only descriptor, or no lock when there is no lock file; null while another
+    /// process holds it.</summary>
+    private static RepositoryLock? TakeReadOnly(RepositoryLayout layout)
+    {
+        if (!File.Exists(layout.LockPath)) return new RepositoryLock(null) { Writable = false };
+        try { return new RepositoryLock(new FileStream(layout.LockPath, FileMode.Open, FileAccess.Read, FileShare.None)) { Writable = false }; }
+        catch (IOException e) when (e.HResult == WouldBlock) { return null; }
+    }
+
+    private static bool IsNotWritable(Exception e) => e is UnauthorizedAccessException || (e is IOException io && io.HResult == 30 /* EROFS */);
+
+    /// <summary>Who holds the lock, as far as <c>lock.owner</c> can be believed: a process of this machine that no
+    /// longer runs did not take the lock now held.</summary>
+    private static string DescribeOwner(RepositoryLayout layout)
+    {
+        string owner;
+        try { owner = File.ReadAllText(layout.LockOwnerPath).Trim(); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return "owner unknown"; }
+        var parts = owner.Split(' ', 5);
+        if (parts.Length >= 4 && parts[0] == "pid" && int.TryParse(parts[1], out int pid)
+            && parts[3].TrimEnd(',') == Environment.MachineName && !Directory.Exists($"/proc/{pid}"))
+            return "owner unknown: lock.owner names pid " + pid + ", which is no longer running";
+        return owner;
+    }
+
+    public void Dispose() => _stream?.Dispose();
 }

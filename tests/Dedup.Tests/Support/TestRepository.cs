@@ -12,7 +12,7 @@ namespace Dedup.Tests.Support;
 public static class TestRepository
 {
     public static readonly ChunkerParameters SmallChunks = new(1024, 4096, 16384);
-    public static readonly CatalogFactory Catalogs = (path, create) => LiteCatalog.Open(path, create);
+    public static readonly CatalogFactory Catalogs = (path, access) => LiteCatalog.Open(path, access);
     public const string Password = "correct horse battery staple";
     /// <summary>Argon2id at its cheapest: the tests open repositories hundreds of times.</summary>
     public static readonly KdfParameters CheapKdf = new(8, 1);
