@@ -10,4 +10,6 @@ public static class ExitCodes
     /// <summary>Another dedup process holds the repository (restic's code for the same): nothing was done, try later.
     /// Lets monitoring tell "busy, e.g. a backup run is under way" from "an objective is not met".</summary>
     public const int Locked = 11;
+    /// <summary>Stopped by SIGINT or SIGTERM after finishing or rolling back what was in flight (restic's code).</summary>
+    public const int Interrupted = 130;
 }

@@ -12,7 +12,7 @@ var root = new RootCommand("""
     A snapshot is named by its id, a unique prefix of at least 4 characters, or "latest".
 
     Exit codes: 0 success, 1 error, 2 usage error, 3 backup saved but some files could not be read,
-    11 repository locked by another dedup process.
+    11 repository locked by another dedup process, 130 interrupted (SIGINT or SIGTERM).
     """);
 foreach (var option in GlobalOptions.All) root.Options.Add(option);
 root.Subcommands.Add(InitCommand.Create());
@@ -44,4 +44,6 @@ if (parse.Errors.Count > 0)
     Console.Error.WriteLine("Run 'dedup --help' for usage.");
     return ExitCodes.Usage;
 }
-return await parse.InvokeAsync();
+// Signals are handled here, not by System.CommandLine (which returns after 2 s while work still runs).
+using var interruption = new Interruption();
+return await parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null }, interruption.Token);

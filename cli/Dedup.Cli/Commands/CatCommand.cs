@@ -11,10 +11,11 @@ public static class CatCommand
         var snapshot = new Argument<string>("SNAPSHOT") { Description = "snapshot id, prefix, or 'latest'" };
         var path = new Argument<string>("PATH") { Description = "file to write to stdout" };
         var command = new Command("cat", "Write one file of a snapshot to standard output") { snapshot, path };
+        var filter = SnapshotFilterOptions.AddTo(command);
         command.SetAction(parse => CliContext.Run(parse, context =>
         {
             using var repository = context.Open("cat");
-            var snap = SnapshotResolver.Resolve(repository.Catalog.Snapshots(), parse.GetValue(snapshot)!);
+            var snap = SnapshotResolver.Resolve(repository.Catalog.Snapshots(), parse.GetValue(snapshot)!, filter.Read(parse));
             string wanted = TreeReader.Normalize(parse.GetValue(path)!);
             var node = new TreeReader(repository.Catalog, repository.Hasher).Find(snap.Root, wanted)
                 ?? throw new DedupException($"{wanted}: no such path in snapshot {snap.ShortId}");

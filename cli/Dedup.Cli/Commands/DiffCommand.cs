@@ -10,12 +10,13 @@ public static class DiffCommand
         var first = new Argument<string>("SNAPSHOT_A");
         var second = new Argument<string>("SNAPSHOT_B");
         var command = new Command("diff", "Show paths added (+), removed (-) and modified (M) between two snapshots") { first, second };
+        var filter = SnapshotFilterOptions.AddTo(command);
         command.SetAction(parse => CliContext.Run(parse, context =>
         {
             using var repository = context.Open("diff");
             var snapshots = repository.Catalog.Snapshots();
-            var a = SnapshotResolver.Resolve(snapshots, parse.GetValue(first)!);
-            var b = SnapshotResolver.Resolve(snapshots, parse.GetValue(second)!);
+            var a = SnapshotResolver.Resolve(snapshots, parse.GetValue(first)!, filter.Read(parse));
+            var b = SnapshotResolver.Resolve(snapshots, parse.GetValue(second)!, filter.Read(parse));
             var trees = new TreeReader(repository.Catalog, repository.Hasher);
             var changes = new List<(char Change, string Path)>();
             Compare(trees, a.Root, b.Root, "/", changes);

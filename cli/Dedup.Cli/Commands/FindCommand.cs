@@ -10,13 +10,14 @@ public static class FindCommand
     {
         var pattern = new Argument<string>("GLOB") { Description = "a name pattern ('*.sql') or a path pattern ('/srv/**/contacts.db')" };
         var command = new Command("find", "Find which snapshots hold paths matching a pattern") { pattern };
+        var filter = SnapshotFilterOptions.AddTo(command);
         command.SetAction(parse => CliContext.Run(parse, context =>
         {
             using var repository = context.Open("find");
             var glob = new Glob(parse.GetValue(pattern)!);
             var trees = new TreeReader(repository.Catalog, repository.Hasher);
             var results = new List<object>();
-            foreach (var snapshot in repository.Catalog.Snapshots())
+            foreach (var snapshot in repository.Catalog.Snapshots().Where(filter.Read(parse).Matches))
             {
                 var matches = trees.Walk(snapshot.Root, "/").Where(e => glob.IsMatch(e.Path, e.Node.Name)).ToList();
                 if (matches.Count == 0) continue;

@@ -23,11 +23,14 @@ public static class ForgetCommand
         var prune = new Option<bool>("--prune") { Description = "run prune afterwards" };
         var command = new Command("forget", "Forget snapshots, by id or by policy; their data goes with the next prune")
             { ids, last, hourly, daily, weekly, monthly, yearly, tags, dryRun, prune };
+        var filter = SnapshotFilterOptions.AddTo(command);
         command.SetAction((parse, ct) => CliContext.RunAsync(parse, async context =>
         {
             bool dry = parse.GetValue(dryRun);
             using var repository = context.Open("forget", forWriting: !dry);
-            var snapshots = repository.Catalog.Snapshots();
+            var all = repository.Catalog.Snapshots();
+            // Snapshots outside --host/--path/--tag are neither kept nor removed: the policy does not see them.
+            var snapshots = all.Where(filter.Read(parse).Matches).ToList();
             var policy = new RetentionPolicy
             {
                 Last = parse.GetValue(last), Hourly = parse.GetValue(hourly), Daily = parse.GetValue(daily), Weekly = parse.GetValue(weekly),
@@ -38,8 +41,8 @@ public static class ForgetCommand
             IReadOnlyList<RetentionDecision> decisions;
             if (named.Length > 0)
             {
-                var forget = named.Select(n => SnapshotResolver.Resolve(snapshots, n).Id).ToHashSet(StringComparer.Ordinal);
-                decisions = snapshots.Select(s => new RetentionDecision(s, !forget.Contains(s.Id), forget.Contains(s.Id) ? [] : ["not named"])).ToList();
+                var forget = named.Select(n => SnapshotResolver.Resolve(all, n, filter.Read(parse)).Id).ToHashSet(StringComparer.Ordinal);
+                decisions = all.Select(s => new RetentionDecision(s, !forget.Contains(s.Id), forget.Contains(s.Id) ? [] : ["not named"])).ToList();
             }
             else decisions = Retention.Apply(snapshots, policy);
             var remove = decisions.Where(d => !d.Keep).Select(d => d.Snapshot.Id).ToList();

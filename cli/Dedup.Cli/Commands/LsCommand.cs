@@ -12,10 +12,11 @@ public static class LsCommand
         var path = new Argument<string?>("PATH") { Description = "list only this path and what is under it", Arity = ArgumentArity.ZeroOrOne };
         var longFormat = new Option<bool>("--long", "-l") { Description = "show mode, size and time" };
         var command = new Command("ls", "List files in a snapshot") { snapshot, path, longFormat };
+        var filter = SnapshotFilterOptions.AddTo(command);
         command.SetAction(parse => CliContext.Run(parse, context =>
         {
             using var repository = context.Open("ls");
-            var snap = SnapshotResolver.Resolve(repository.Catalog.Snapshots(), parse.GetValue(snapshot)!);
+            var snap = SnapshotResolver.Resolve(repository.Catalog.Snapshots(), parse.GetValue(snapshot)!, filter.Read(parse));
             var trees = new TreeReader(repository.Catalog, repository.Hasher);
             var entries = Entries(trees, snap, parse.GetValue(path)).ToList();
             if (context.Json)

@@ -166,10 +166,11 @@ public static class PlanCommands
         var remote = new Option<string?>("--remote") { Description = "drill from this remote (blocks missing locally come from the bucket)" };
         var set = new Option<string?>("--set") { Description = "record the drill for this backup set (default: from the snapshot's set: tag)" };
         var command = new Command("verify", "Restore drill: restore to a temporary directory, compare every file with the catalog, record the result") { snapshot, sample, remote, set };
+        var filter = SnapshotFilterOptions.AddTo(command);
         command.SetAction((parse, ct) => CliContext.RunAsync(parse, async context =>
         {
             using var repository = context.Open("verify", forWriting: true);
-            var snap = SnapshotResolver.Resolve(repository.Catalog.Snapshots(), parse.GetValue(snapshot)!);
+            var snap = SnapshotResolver.Resolve(repository.Catalog.Snapshots(), parse.GetValue(snapshot)!, filter.Read(parse));
             using var connection = parse.GetValue(remote) is { } name ? Remotes.ConnectCached(context, Remotes.Resolve(context, name)) : null;
             Core.IBlockLoader loader = connection is null ? repository : new RemoteBlockLoader(repository, connection.Store, ct);
             string? setName = parse.GetValue(set) ?? snap.Tags.FirstOrDefault(t => t.StartsWith("set:", StringComparison.Ordinal))?[4..];

@@ -19,14 +19,15 @@ public static class RestoreCommand
         var remote = new Option<string?>("--remote") { Description = "read blocks missing (or damaged) locally from this remote, fetching only their byte ranges" };
         var noSafety = new Option<bool>("--no-safety-snapshot") { Description = "with --overwrite: do not first back up what will be overwritten" };
         var command = new Command("restore", "Restore a snapshot, or some paths of it, into a directory") { snapshot, paths, target, overwrite, verify, remote, noSafety };
+        var filter = SnapshotFilterOptions.AddTo(command);
         command.SetAction((parse, ct) => CliContext.RunAsync(parse, async context =>
         {
             bool safety = parse.GetValue(overwrite) && !parse.GetValue(noSafety);
             using var repository = context.Open("restore", forWriting: safety);
-            var snap = SnapshotResolver.Resolve(repository.Catalog.Snapshots(), parse.GetValue(snapshot)!);
+            var snap = SnapshotResolver.Resolve(repository.Catalog.Snapshots(), parse.GetValue(snapshot)!, filter.Read(parse));
             var include = parse.GetValue(paths) ?? [];
             // The plan's "back up the current state, just in case": what the restore may overwrite is saved first.
-            Snapshot? safetySnapshot = safety ? await SafetySnapshotAsync(repository, parse.GetValue(target)!, include, ct) : null;
+            Snapshot? safetySnapshot = safety ? await SafetySnapshotAsync(repository, snap, parse.GetValue(target)!, include, ct) : null;
             if (safetySnapshot is not null) context.Info($"saved what the restore may overwrite as snapshot {safetySnapshot.ShortId} (tag pre-restore)");
             var options = new RestoreOptions { Overwrite = parse.GetValue(overwrite), Verify = parse.GetValue(verify) };
             var clock = Stopwatch.StartNew();
@@ -47,7 +48,7 @@ public static class RestoreCommand
                 var trees = new TreeReader(repository.Catalog, repository.Hasher);
                 counter.SetTotal(include.Length == 0 ? snap.Totals.Bytes : -1);
                 var observer = new RestoreProgress(counter, context);
-                return Task.FromResult(new Restorer(loader, trees, observer).Restore(snap, include, parse.GetValue(target)!, options));
+                return Task.FromResult(new Restorer(loader, trees, observer).Restore(snap, include, parse.GetValue(target)!, options, ct));
             });
             long remoteBytes = connection?.Counter.BytesDownloaded ?? 0;
             if (context.Json)
@@ -85,17 +86,35 @@ public static class RestoreCommand
         return command;
     }
 
-    /// <summary>Backs up the parts of the target the restore writes to, when they exist: the target directory for a
-    /// whole restore, else TARGET/path for each chosen path.</summary>
-    private static async Task<Snapshot?> SafetySnapshotAsync(Repository.Repository repository, string target, string[] include, CancellationToken ct)
+    /// <summary>
+    /// Backs up exactly what the restore is about to replace (the files and symlinks it writes where something
+    /// already is) and nothing else, so with --target / it reads a handful of paths, not the machine. Everything
+    /// must be saved: a path the snapshot could not read stops the restore before anything is written.
+    /// </summary>
+    private static async Task<Snapshot?> SafetySnapshotAsync(Repository.Repository repository, Snapshot snapshot, string target, string[] include, CancellationToken ct)
     {
+        var restorer = new Restorer(repository, new TreeReader(repository.Catalog, repository.Hasher), NullRestoreObserver.Instance);
+        var replaced = restorer.ExistingTargets(snapshot, include, target);
+        if (replaced.Count == 0) return null;
         string root = Path.GetFullPath(target);
-        var existing = (include.Length == 0 ? [root] : include.Select(p => Path.GetFullPath(Path.Join(root, TreeReader.Normalize(p)))))
-            .Where(p => File.Exists(p) || (Directory.Exists(p) && Directory.EnumerateFileSystemEntries(p).Any())).ToList();
-        if (existing.Count == 0) return null;
-        var request = new Backup.BackupRequest { Paths = existing, Tags = ["pre-restore"], Host = Environment.MachineName };
-        var result = await Backup.BackupRunner.RunAsync(repository, request, Backup.NullBackupObserver.Instance, TimeProvider.System, ct);
-        return result.Snapshot;
+        var recorded = (include.Length == 0 ? snapshot.Paths : include)
+            .Select(p => Path.GetFullPath(Path.Join(root, TreeReader.Normalize(p))))
+            .Where(Path.Exists).Distinct().ToList();
+        var request = new Backup.BackupRequest
+        {
+            Paths = replaced, RecordedPaths = recorded, Kind = SnapshotKind.Full, RequireComplete = true,
+            Tags = [SnapshotResolver.PreRestoreTag], Host = Environment.MachineName,
+        };
+        try
+        {
+            var result = await Backup.BackupRunner.RunAsync(repository, request, Backup.NullBackupObserver.Instance, TimeProvider.System, ct);
+            return result.Snapshot;
+        }
+        catch (Backup.IncompleteBackupException e)
+        {
+            throw new DedupException($"nothing was restored: the restore would overwrite {e.Unreadable.Count} paths that could not be saved first " +
+                $"({string.Join(", ", e.Unreadable.Take(5))}{(e.Unreadable.Count > 5 ? ", …" : "")}); make them readable, or pass --no-safety-snapshot to overwrite them without a copy");
+        }
     }
 
     private sealed class RestoreProgress(ProgressCounter counter, CliContext context) : IRestoreObserver

@@ -6,13 +6,13 @@ public static class SnapshotsCommand
 {
     public static Command Create()
     {
-        var tags = new Option<string[]>("--tag") { Description = "only snapshots with this tag (repeatable: any of them), e.g. set:contacts or pre-restore" };
-        var command = new Command("snapshots", "List snapshots") { tags };
+        var command = new Command("snapshots", "List snapshots");
+        var filter = SnapshotFilterOptions.AddTo(command);
         command.SetAction(parse => CliContext.Run(parse, context =>
         {
             using var repository = context.Open("snapshots");
-            var wanted = parse.GetValue(tags) ?? [];
-            var snapshots = repository.Catalog.Snapshots().Where(s => wanted.Length == 0 || s.Tags.Any(wanted.Contains)).ToList();
+            var wanted = filter.Read(parse);
+            var snapshots = repository.Catalog.Snapshots().Where(wanted.Matches).ToList();
             if (context.Json)
             {
                 Console.Out.WriteLine(Format.ToJson(snapshots.Select(s => new

@@ -82,10 +82,19 @@ public sealed class Archiver
         return StoreTree([node]);
     }
 
+    /// <summary>The paths without those under another one. Linear in the paths times their depth: a safety snapshot
+    /// before a restore lists every file it will replace, possibly hundreds of thousands.</summary>
     private static IEnumerable<string> RemoveNested(IReadOnlyList<string> paths)
     {
-        var sorted = paths.Select(p => p.Length > 1 ? p.TrimEnd('/') : p).Distinct().Order(StringComparer.Ordinal).ToList();
-        return sorted.Where(p => !sorted.Any(q => q != p && (q == "/" || p.StartsWith(q + "/", StringComparison.Ordinal))));
+        var all = paths.Select(p => p.Length > 1 ? p.TrimEnd('/') : p).ToHashSet(StringComparer.Ordinal);
+        if (all.Contains("/")) return ["/"];
+        return all.Where(p => !Ancestors(p).Any(all.Contains)).Order(StringComparer.Ordinal);
+    }
+
+    private static IEnumerable<string> Ancestors(string path)
+    {
+        for (int slash = path.LastIndexOf('/'); slash > 0; slash = path.LastIndexOf('/', slash - 1))
+            yield return path[..slash];
     }
 
     private async Task<List<TreeNode>> ArchiveVirtualAsync(VirtualDirectory dir, Tree? reference, CancellationToken ct)
@@ -198,6 +207,7 @@ public sealed class Archiver
         long size = 0;
         while (true)
         {
+            ct.ThrowIfCancellationRequested();
             var (id, copy, length) = NextChunk(chunker);
             if (length == 0) break;
             blocks.Add(id);

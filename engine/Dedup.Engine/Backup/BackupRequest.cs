@@ -14,6 +14,19 @@ public sealed record BackupRequest
     public Stream? Stdin { get; init; }
     public string StdinName { get; init; } = "stdin";
     public int Workers { get; init; } = Math.Max(1, Environment.ProcessorCount);
+    /// <summary>What the snapshot says it holds, when that is not <see cref="Paths"/> themselves (a safety snapshot
+    /// saves single files under a restore target and names the target).</summary>
+    public IReadOnlyList<string>? RecordedPaths { get; init; }
+    /// <summary>Save nothing unless every path was read: a file that could not be read fails the whole backup with
+    /// <see cref="IncompleteBackupException"/> instead of being left out.</summary>
+    public bool RequireComplete { get; init; }
+}
+
+/// <summary>A backup that had to hold every path could not read these; nothing was saved.</summary>
+public sealed class IncompleteBackupException(IReadOnlyList<string> unreadable)
+    : Core.DedupException($"could not read {unreadable.Count} paths: {string.Join(", ", unreadable.Take(10))}{(unreadable.Count > 10 ? ", …" : "")}")
+{
+    public IReadOnlyList<string> Unreadable { get; } = unreadable;
 }
 
 public sealed record BackupResult(Snapshot Snapshot, IReadOnlyList<string> Warnings, long PacksWritten);

@@ -20,6 +20,8 @@ public static class BackupRunner
         if (reference is null) kind = SnapshotKind.Full;
 
         var trees = new TreeReader(catalog, repository.Hasher);
+        var unreadable = new UnreadablePaths(observer);
+        if (request.RequireComplete) observer = unreadable;
         BlockId root;
         Archiver archiver;
         long bytesAdded, packs;
@@ -29,13 +31,14 @@ public static class BackupRunner
             root = request.Stdin is not null
                 ? await archiver.ArchiveStreamAsync(request.Stdin, request.StdinName, start.ToUnixTimeMilliseconds() * 1_000_000, ct)
                 : await archiver.ArchivePathsAsync(paths, reference?.Root, ct);
+            if (unreadable.Paths.Count > 0) throw new IncompleteBackupException(unreadable.Paths.Order(StringComparer.Ordinal).ToList());
             await assembler.FlushAsync();
             (bytesAdded, packs) = (assembler.BytesAdded, assembler.PacksWritten);
         }
 
         var snapshot = new Snapshot(
             Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)),
-            start, request.Host, paths, request.Tags, kind, reference?.Id, root,
+            start, request.Host, request.RecordedPaths?.Select(NormalizeSource).ToList() ?? paths, request.Tags, kind, reference?.Id, root,
             archiver.Totals with { BytesAdded = bytesAdded });
         catalog.CommitSnapshot(snapshot, archiver.NewTrees);
         return new BackupResult(snapshot, archiver.Warnings, packs);
@@ -46,6 +49,21 @@ public static class BackupRunner
         string full = Path.GetFullPath(path);
         if (!Path.Exists(full) && !IsDanglingLink(full)) throw new DedupException($"{path}: no such file or directory");
         return full.Length > 1 ? full.TrimEnd('/') : full;
+    }
+
+    /// <summary>Passes everything on, and remembers which paths could not be saved.</summary>
+    private sealed class UnreadablePaths(IBackupObserver inner) : IBackupObserver
+    {
+        public List<string> Paths { get; } = [];
+        public void BytesProcessed(long bytes) => inner.BytesProcessed(bytes);
+        public void FileDone(string path, long size) => inner.FileDone(path, size);
+        public void Warning(string path, string message) => inner.Warning(path, message);
+
+        public void Error(string path, Exception error)
+        {
+            lock (Paths) Paths.Add(path);
+            inner.Error(path, error);
+        }
     }
 
     private static bool IsDanglingLink(string path) => new FileInfo(path).LinkTarget is not null;

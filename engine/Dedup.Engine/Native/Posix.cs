@@ -57,6 +57,14 @@ public static partial class Posix
             CtimeNs: Nanoseconds(buf + 96));
     }
 
+    /// <summary>lstat, or null when nothing is at <paramref name="path"/> (ENOENT, or ENOTDIR: a parent is not a directory).</summary>
+    public static FileStatus? TryLStat(string path)
+    {
+        try { return LStat(path); }
+        catch (FileNotFoundException) { return null; }
+        catch (IOException e) when (e.HResult == 20) { return null; }
+    }
+
     private static unsafe long Nanoseconds(byte* timestamp) => *(long*)timestamp * 1_000_000_000L + *(uint*)(timestamp + 8);
 
     /// <summary>Sets atime and mtime (to the same instant) without following a symlink.</summary>

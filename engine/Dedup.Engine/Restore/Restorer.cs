@@ -18,10 +18,26 @@ public sealed class Restorer(IBlockLoader loader, TreeReader trees, IRestoreObse
 
     private sealed record Item(string StoredPath, string TargetPath, TreeNode? Node, Kind Kind);
 
-    public RestoreResult Restore(Snapshot snapshot, IReadOnlyList<string> include, string target, RestoreOptions options)
+    /// <summary>What a restore with --overwrite would replace: the target paths of the files and symlinks it writes
+    /// where something other than a directory already is. Nothing else is touched by the restore, so nothing
+    /// else needs saving first.</summary>
+    public IReadOnlyList<string> ExistingTargets(Snapshot snapshot, IReadOnlyList<string> include, string target) =>
+        Plan(snapshot, include, RootOf(target))
+            .Where(i => i.Kind != Kind.Directory && Posix.TryLStat(i.TargetPath) is { } st && st.Type != FileStatus.Directory)
+            .Select(i => i.TargetPath)
+            .ToList();
+
+    private static string RootOf(string target)
     {
         string root = Path.GetFullPath(target).TrimEnd('/');
-        if (root.Length == 0) root = "/";
+        return root.Length == 0 ? "/" : root;
+    }
+
+    /// <summary>Cancelled, it stops starting files: those in flight complete (or leave no temp file), and
+    /// <see cref="OperationCanceledException"/> is thrown; every file in place is whole.</summary>
+    public RestoreResult Restore(Snapshot snapshot, IReadOnlyList<string> include, string target, RestoreOptions options, CancellationToken cancellationToken = default)
+    {
+        string root = RootOf(target);
         var items = Plan(snapshot, include, root);
         if (!options.Overwrite)
         {
@@ -37,7 +53,7 @@ public sealed class Restorer(IBlockLoader loader, TreeReader trees, IRestoreObse
         long bytes = 0, verified = 0;
         var files = items.Where(i => i.Kind == Kind.File).ToList();
         if (loader is IBlockSequenceLoader sequence) sequence.Prepare(files.SelectMany(f => f.Node!.Content).Distinct().ToList());
-        Parallel.ForEach(files, new ParallelOptions { MaxDegreeOfParallelism = options.Workers }, file =>
+        Parallel.ForEach(files, new ParallelOptions { MaxDegreeOfParallelism = options.Workers, CancellationToken = cancellationToken }, file =>
         {
             try
             {
@@ -52,8 +68,11 @@ public sealed class Restorer(IBlockLoader loader, TreeReader trees, IRestoreObse
             }
         });
 
-        foreach (var link in items.Where(i => i.Kind == Kind.Symlink))
+        int filesFailed = failed.Count;
+        var links = items.Where(i => i.Kind == Kind.Symlink).ToList();
+        foreach (var link in links)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             try { RestoreSymlink(link); }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
@@ -61,13 +80,14 @@ public sealed class Restorer(IBlockLoader loader, TreeReader trees, IRestoreObse
                 observer.Error(link.StoredPath, e);
             }
         }
+        int linksFailed = failed.Count - filesFailed;
 
         // Deepest first: setting a directory's mtime must come after everything inside it was written.
         foreach (var dir in items.Where(i => i.Kind == Kind.Directory && i.Node is not null).Reverse())
             ApplyMetadata(dir.TargetPath, dir.Node!, isLink: false);
 
         failed.Sort(StringComparer.Ordinal);
-        return new RestoreResult(files.Count - failed.Count, items.Count(i => i.Kind == Kind.Directory), bytes, failed, verified);
+        return new RestoreResult(files.Count - filesFailed + links.Count - linksFailed, items.Count(i => i.Kind == Kind.Directory), bytes, failed, verified);
     }
 
     private List<Item> Plan(Snapshot snapshot, IReadOnlyList<string> include, string root)

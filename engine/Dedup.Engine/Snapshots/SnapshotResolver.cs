@@ -7,10 +7,28 @@ public static class SnapshotResolver
 {
     public const int MinimumPrefix = 4;
 
-    public static Snapshot Resolve(IReadOnlyList<Snapshot> snapshots, string name)
+    /// <summary>The tag of the snapshot a <c>restore --overwrite</c> takes of what it replaces.</summary>
+    public const string PreRestoreTag = "pre-restore";
+
+    /// <summary>
+    /// "latest" is the newest snapshot that <paramref name="filter"/> matches, never a pre-restore one unless the
+    /// filter asks for that tag: after an in-place restore, "latest" must still be the data, not the damage the
+    /// restore replaced. An id or prefix names one snapshot whatever the filter.
+    /// </summary>
+    public static Snapshot Resolve(IReadOnlyList<Snapshot> snapshots, string name, SnapshotFilter? filter = null)
     {
+        filter ??= SnapshotFilter.None;
         if (name == "latest")
-            return snapshots.Count > 0 ? snapshots[^1] : throw new SnapshotNotFoundException("the repository has no snapshots");
+        {
+            bool preRestoreWanted = filter.Names(PreRestoreTag);
+            return snapshots
+                .Where(s => filter.Matches(s) && (preRestoreWanted || !s.Tags.Contains(PreRestoreTag)))
+                .MaxBy(s => s.Time)
+                ?? throw new SnapshotNotFoundException(
+                    snapshots.Count == 0 ? "the repository has no snapshots"
+                    : !filter.IsEmpty ? "no snapshot matches the given --host/--path/--tag (see 'dedup snapshots')"
+                    : "the repository has only pre-restore snapshots (name one by its id)");
+        }
         if (name.Length < MinimumPrefix)
             throw new SnapshotNotFoundException($"snapshot '{name}': give at least {MinimumPrefix} characters of the id, or 'latest'");
         var matches = snapshots.Where(s => s.Id.StartsWith(name, StringComparison.OrdinalIgnoreCase)).ToList();
@@ -28,7 +46,7 @@ public static class SnapshotResolver
         if (kind == SnapshotKind.Full) return null;
         var wanted = paths.Order(StringComparer.Ordinal).ToArray();
         return snapshots
-            .Where(s => s.Host == host && s.Paths.Order(StringComparer.Ordinal).SequenceEqual(wanted))
+            .Where(s => s.Host == host && !s.Tags.Contains(PreRestoreTag) && s.Paths.Order(StringComparer.Ordinal).SequenceEqual(wanted))
             .Where(s => kind == SnapshotKind.Incremental || s.Kind == SnapshotKind.Full)
             .MaxBy(s => s.Time);
     }
