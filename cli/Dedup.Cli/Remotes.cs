@@ -15,6 +15,7 @@ public sealed class RemoteConnection(RemoteDefinition definition, IObjectStore s
     public IObjectStore Store { get; } = store;
     public CountingObjectStore Counter { get; } = counter;
     public Task EnsureBucketAsync(CancellationToken cancellationToken) => s3.EnsureBucketAsync(cancellationToken);
+    public Task<bool> BucketExistsAsync(CancellationToken cancellationToken) => s3.BucketExistsAsync(cancellationToken);
     public void Dispose() => s3.Dispose();
 }
 

@@ -40,6 +40,17 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
     }
 
     /// <summary>Creates the bucket when it does not exist (for tests and first use).</summary>
+    /// <summary>Whether the bucket exists; a server that cannot be reached or refuses the keys raises
+    /// <see cref="RemoteException"/>. A one-key listing follows, since some servers answer "exists" to keys that
+    /// may not read the bucket.</summary>
+    public Task<bool> BucketExistsAsync(CancellationToken cancellationToken) => Translate("bucket", async () =>
+    {
+        using var deadline = Deadline(cancellationToken);
+        if (!await _client.BucketExistsAsync(new BucketExistsArgs().WithBucket(_bucket), deadline.Token)) return false;
+        await foreach (var _ in ListAsync("", deadline.Token)) break;
+        return true;
+    }, cancellationToken);
+
     public Task EnsureBucketAsync(CancellationToken cancellationToken) => Translate("bucket", async () =>
     {
         if (!await _client.BucketExistsAsync(new BucketExistsArgs().WithBucket(_bucket), cancellationToken))

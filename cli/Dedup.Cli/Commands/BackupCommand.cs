@@ -11,31 +11,36 @@ public static class BackupCommand
 {
     public static Command Create()
     {
-        var paths = new Argument<string[]>("PATH") { Description = "files or directories to back up (stored as absolute paths)", Arity = ArgumentArity.ZeroOrMore }.RejectUnknownOptions();
+        var stdinCommand = new Option<bool>("--stdin-from-command") { Description = "back up the standard output of the command given after '--' (no shell); the backup fails, saving nothing, when the command exits non-zero" };
+        var paths = new Argument<string[]>("PATH") { Description = "files or directories to back up (stored as absolute paths); with --stdin-from-command, the command and its arguments", Arity = ArgumentArity.ZeroOrMore }.RejectUnknownOptions(unless: stdinCommand);
         var kind = new Option<string?>("--kind") { Description = "full | incremental | differential (default: incremental when an earlier snapshot of the same paths exists, else full)" };
         kind.AcceptOnlyFromAmong("full", "incremental", "differential");
         var tags = new Option<string[]>("--tag") { Description = "add a tag to the snapshot (repeatable)", AllowMultipleArgumentsPerToken = false };
         var excludes = new Option<string[]>("--exclude", "-e") { Description = "exclude paths matching GLOB (repeatable; '*' within a name, '**' across directories)" };
         var stdin = new Option<bool>("--stdin") { Description = "back up what is read from standard input" };
-        var stdinName = new Option<string>("--stdin-name") { Description = "file name for --stdin", DefaultValueFactory = _ => "stdin" };
+        var stdinName = new Option<string>("--stdin-filename", "--stdin-name") { Description = "file name for --stdin and --stdin-from-command", DefaultValueFactory = _ => "stdin" };
+        var allowEmpty = new Option<bool>("--allow-empty") { Description = "with --stdin or --stdin-from-command: save an empty stream (refused by default: an empty dump usually means its producer failed)" };
         var host = new Option<string?>("--host") { Description = "host name to record (default: this machine's)" };
         var mirror = new Option<string?>("--mirror") { Description = "push to this remote after the backup (as 'dedup mirror push NAME')" };
 
-        var command = new Command("backup", "Create a new snapshot of files and directories") { paths, kind, tags, excludes, stdin, stdinName, host, mirror };
+        var command = new Command("backup", "Create a new snapshot of files and directories") { paths, kind, tags, excludes, stdin, stdinName, stdinCommand, allowEmpty, host, mirror };
         command.SetAction((parse, ct) => CliContext.RunAsync(parse, async context =>
         {
             var sources = parse.GetValue(paths) ?? [];
-            bool fromStdin = parse.GetValue(stdin);
-            if (fromStdin == (sources.Length > 0))
-                throw new DedupException(fromStdin ? "--stdin takes no PATH arguments" : "nothing to back up: give at least one PATH (or --stdin)");
+            bool fromCommand = parse.GetValue(stdinCommand);
+            bool fromStdin = parse.GetValue(stdin) || fromCommand;
+            if (parse.GetValue(stdin) && fromCommand) throw new DedupException("give --stdin or --stdin-from-command, not both");
+            if (fromCommand && sources.Length == 0) throw new DedupException("--stdin-from-command needs the command after '--', e.g. -- sqlite3 contacts.db .dump");
+            if (parse.GetValue(stdin) == (sources.Length > 0))
+                throw new DedupException(parse.GetValue(stdin) ? "--stdin takes no PATH arguments" : "nothing to back up: give at least one PATH (or --stdin)");
             var request = new BackupRequest
             {
-                Paths = sources,
+                Paths = fromCommand ? [] : sources,
                 Kind = parse.GetValue(kind) is { } k ? Enum.Parse<SnapshotKind>(k, ignoreCase: true) : null,
                 Tags = parse.GetValue(tags) ?? [],
                 Excludes = parse.GetValue(excludes) ?? [],
                 Host = parse.GetValue(host) ?? Environment.MachineName,
-                Stdin = fromStdin ? Console.OpenStandardInput() : null,
+                Stdin = !fromStdin ? null : fromCommand ? StdinSource.FromCommand(sources, parse.GetValue(allowEmpty)) : StdinSource.FromStandardInput(parse.GetValue(allowEmpty)),
                 StdinName = parse.GetValue(stdinName) ?? "stdin",
             };
 

@@ -22,22 +22,35 @@ public static class RemoteCommand
         var bucket = new Option<string>("--bucket") { Description = "bucket name", Required = true };
         var prefix = new Option<string?>("--prefix") { Description = "key prefix inside the bucket (several repositories can share a bucket)" };
         var region = new Option<string?>("--region") { Description = "region, when the server needs one" };
-        var createBucket = new Option<bool>("--create-bucket") { Description = "create the bucket when it does not exist (needs the credentials now)" };
-        var command = new Command("add", "Add a remote; credentials are read from DEDUP_S3_ACCESS_KEY / DEDUP_S3_SECRET_KEY, never stored")
-            { name, endpoint, bucket, prefix, region, createBucket };
+        var createBucket = new Option<bool>("--create-bucket") { Description = "create the bucket when it does not exist" };
+        var noCheck = new Option<bool>("--no-check") { Description = "do not contact the server now (it is checked at the first push)" };
+        var command = new Command("add", "Add a remote, after checking the server, the credentials and the bucket once; credentials are read from DEDUP_S3_ACCESS_KEY / DEDUP_S3_SECRET_KEY, never stored. Adding the same remote again changes nothing")
+            { name, endpoint, bucket, prefix, region, createBucket, noCheck };
         command.SetAction((parse, ct) => CliContext.RunAsync(parse, async context =>
         {
             if (!Repository.Repository.Exists(context.RepositoryPath))
                 throw new Core.DedupException($"no repository at {context.RepositoryPath} (run 'dedup init' first, or pass --repo)");
             var remote = RemoteDefinition.Create(parse.GetValue(name)!, parse.GetValue(endpoint)!, parse.GetValue(bucket)!, parse.GetValue(prefix), parse.GetValue(region));
-            if (parse.GetValue(createBucket))
+            var registry = Remotes.Registry(context);
+            var existing = registry.List().FirstOrDefault(r => r.Name == remote.Name);
+            if (existing is not null && existing != remote)
+                throw new Core.DedupException($"a remote named {remote.Name} already exists with another location ({existing.Location}); remove it first or pick another name");
+            bool created = false;
+            if (!parse.GetValue(noCheck))
             {
                 using var connection = Remotes.Connect(remote);
-                await connection.EnsureBucketAsync(ct);
+                if (!await connection.BucketExistsAsync(ct))
+                {
+                    if (!parse.GetValue(createBucket))
+                        throw new Core.DedupException($"bucket {remote.Bucket} does not exist at {remote.Endpoint} (pass --create-bucket to create it)");
+                    await connection.EnsureBucketAsync(ct);
+                    created = true;
+                }
             }
-            Remotes.Registry(context).Add(remote);
-            if (context.Json) Console.Out.WriteLine(Format.ToJson(new { name = remote.Name, location = remote.Location }));
-            else context.Info($"added remote {remote.Name}: {remote.Location}");
+            if (existing is null) registry.Add(remote);
+            string what = existing is null ? "added remote" : "remote already configured:";
+            if (context.Json) Console.Out.WriteLine(Format.ToJson(new { name = remote.Name, location = remote.Location, added = existing is null, bucket_created = created }));
+            else context.Info($"{what} {remote.Name}: {remote.Location}{(created ? " (bucket created)" : "")}");
             return ExitCodes.Success;
         }));
         return command;
