@@ -88,14 +88,47 @@ public class MirrorCliTests
     }
 
     [Fact]
+    public void Remote_add_checks_the_server_the_keys_and_the_bucket_once()
+    {
+        if (!S3TestServer.Available()) return;
+        using var sandbox = new Sandbox();
+        var cli = new DedupCli(sandbox.Path("repo"));
+        Assert.Equal(0, cli.Init().ExitCode);
+        string bucket = S3TestServer.NewBucketName();
+        void AssertRefused(DedupCli.Result result, string contains)
+        {
+            Assert.True(result.ExitCode == 1, result.ToString());
+            Assert.Contains(contains, Assert.Single(result.StderrLines));
+            Assert.Equal("[]", cli.Run("remote", "list", "--json").Stdout.Trim());
+        }
+
+        AssertRefused(cli.Run("remote", "add", "offsite", "--endpoint", S3TestServer.Endpoint!, "--bucket", bucket), "--create-bucket");
+        AssertRefused(cli.Run("remote", "add", "offsite", "--endpoint", "http://127.0.0.1:1", "--bucket", bucket), "cannot reach");
+        cli.Environment["DEDUP_S3_SECRET_KEY"] = "not-the-secret";
+        AssertRefused(cli.Run("remote", "add", "offsite", "--endpoint", S3TestServer.Endpoint!, "--bucket", bucket, "--create-bucket"), "access denied");
+        cli.Environment.Remove("DEDUP_S3_SECRET_KEY");
+
+        var added = cli.Run("remote", "add", "offsite", "--endpoint", S3TestServer.Endpoint!, "--bucket", bucket, "--create-bucket", "--json");
+        Assert.True(added.ExitCode == 0, added.ToString());
+        Assert.True(added.LastJson.GetProperty("bucket_created").GetBoolean());
+        using var store = S3TestServer.Store(bucket);
+        Assert.True(store.BucketExistsAsync(None).GetAwaiter().GetResult());
+        var again = cli.Run("remote", "add", "offsite", "--endpoint", S3TestServer.Endpoint!, "--bucket", bucket, "--create-bucket", "--json");
+        Assert.True(again.ExitCode == 0 && !again.LastJson.GetProperty("added").GetBoolean(), again.ToString());
+        Assert.Single(cli.Run("remote", "list", "--json").LastJson.EnumerateArray());
+    }
+
+    [Fact]
     public void Remotes_are_listed_and_removed_and_backup_mirror_pushes_after_the_backup()
     {
         if (!S3TestServer.Available()) return;
         using var sandbox = new Sandbox();
         var (cli, source, bucket) = Setup(sandbox, 4);
-        var duplicate = cli.Run("remote", "add", "offsite", "--endpoint", S3TestServer.Endpoint!, "--bucket", bucket);
-        Assert.Equal(1, duplicate.ExitCode);
-        Assert.Contains("already exists", duplicate.Stderr);
+        var again = cli.Run("remote", "add", "offsite", "--endpoint", S3TestServer.Endpoint!, "--bucket", bucket);
+        Assert.True(again.ExitCode == 0, again.ToString()); // the same remote again changes nothing
+        var elsewhere = cli.Run("remote", "add", "offsite", "--endpoint", S3TestServer.Endpoint!, "--bucket", S3TestServer.NewBucketName(), "--create-bucket");
+        Assert.Equal(1, elsewhere.ExitCode);
+        Assert.Contains("already exists with another location", elsewhere.Stderr);
         Assert.Equal(1, cli.Run("remote", "add", "bad", "--endpoint", "ftp://host", "--bucket", bucket).ExitCode);
         var list = cli.Run("remote", "list", "--json");
         Assert.Equal($"s3:{S3TestServer.Endpoint}/{bucket}", list.LastJson[0].GetProperty("location").GetString());
