@@ -21,7 +21,7 @@ public sealed class RepositoryLock : IDisposable
             try
             {
                 var stream = new FileStream(layout.LockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-                File.WriteAllText(layout.LockOwnerPath, $"pid {Environment.ProcessId} on {Environment.MachineName}, {command}, since {DateTimeOffset.UtcNow:u}\n");
+                WriteOwner(layout, command);
                 return new RepositoryLock(stream);
             }
             catch (IOException) when (File.Exists(layout.LockPath))
@@ -34,6 +34,14 @@ public sealed class RepositoryLock : IDisposable
                 Thread.Sleep(200);
             }
         }
+    }
+
+    /// <summary>Best effort: the owner file only informs the message another process prints. On a full disk it cannot
+    /// be written, and that must neither keep a restore or check from the repository nor be reported as "locked".</summary>
+    private static void WriteOwner(RepositoryLayout layout, string command)
+    {
+        try { File.WriteAllText(layout.LockOwnerPath, $"pid {Environment.ProcessId} on {Environment.MachineName}, {command}, since {DateTimeOffset.UtcNow:u}\n"); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
     }
 
     private static string TryReadOwner(RepositoryLayout layout)
