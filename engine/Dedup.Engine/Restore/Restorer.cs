@@ -32,13 +32,17 @@ public sealed class Restorer(IBlockLoader loader, TreeReader trees, IRestoreObse
                 throw new DedupException($"refusing to overwrite {existing.TargetPath} (pass --overwrite to replace existing files)");
         }
 
-        Directory.CreateDirectory(root);
-        foreach (var dir in items.Where(i => i.Kind == Kind.Directory)) EnsureDirectory(dir.TargetPath, modeAppliedAfter: dir.Node is not null);
+        var files = items.Where(i => i.Kind == Kind.File).ToList();
+        try
+        {
+            Directory.CreateDirectory(root);
+            foreach (var dir in items.Where(i => i.Kind == Kind.Directory)) EnsureDirectory(dir.TargetPath, modeAppliedAfter: dir.Node is not null);
+        }
+        catch (Exception e) when (StorageErrors.IsOutOfSpace(e)) { Stop(ExceptionDispatchInfo.Capture(e), root, 0, files.Count); }
 
         var failed = new List<string>();
         long bytes = 0, verified = 0, restored = 0;
         ExceptionDispatchInfo? stop = null;
-        var files = items.Where(i => i.Kind == Kind.File).ToList();
         if (loader is IBlockSequenceLoader sequence) sequence.Prepare(files.SelectMany(f => f.Node!.Content).Distinct().ToList());
         Parallel.ForEach(files, new ParallelOptions { MaxDegreeOfParallelism = options.Workers }, (file, loop) =>
         {
@@ -65,6 +69,7 @@ public sealed class Restorer(IBlockLoader loader, TreeReader trees, IRestoreObse
         foreach (var link in items.Where(i => i.Kind == Kind.Symlink))
         {
             try { RestoreSymlink(link); }
+            catch (Exception e) when (StorageErrors.IsOutOfSpace(e)) { Stop(ExceptionDispatchInfo.Capture(e), root, restored, files.Count); }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 failed.Add(link.StoredPath);
@@ -89,7 +94,7 @@ public sealed class Restorer(IBlockLoader loader, TreeReader trees, IRestoreObse
     {
         if (stop.SourceException is RepositoryWriteException) stop.Throw();
         throw new DedupException($"no space left in the restore target {root} ({stop.SourceException.Message}): {restored} of {files} files " +
-            "were restored, each whole; free space there and run the restore again", stop.SourceException);
+            "were restored, each whole; free space there and restore again (with --overwrite, over what was restored)", stop.SourceException);
     }
 
     private List<Item> Plan(Snapshot snapshot, IReadOnlyList<string> include, string root)

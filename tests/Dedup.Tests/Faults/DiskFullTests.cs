@@ -90,6 +90,7 @@ public class DiskFullTests(ITestOutputHelper output)
         string data = sandbox.Path("data");
         WriteRandomFiles(Path.Combine(data, "a"), count: 20, minBytes: 200_000, maxBytes: 400_000, seed: 3);
         WriteRandomFiles(Path.Combine(data, "b"), count: 20, minBytes: 10_000, maxBytes: 200_000, seed: 4);
+        File.CreateSymbolicLink(Path.Combine(data, "b", "link"), "../a/f000.bin");
         TestRepository.Backup(repo, [data]);
         var cli = new DedupCli(repo) { Timeout = Bound };
 
