@@ -1,3 +1,4 @@
+using System.Runtime.ExceptionServices;
 using Dedup.Core;
 using Dedup.Repository;
 using Dedup.Snapshots;
@@ -7,17 +8,23 @@ using LiteDB.Engine;
 namespace Dedup.Catalog.LiteDb;
 
 /// <summary>The catalog store in one LiteDB file (plus its write-ahead log while open). The repository lock
-/// guarantees a single process; LiteDB serializes threads within it. Records arrive sealed by the engine.</summary>
+/// guarantees a single process; LiteDB serializes threads within it. Records arrive sealed by the engine.
+/// After a write fails (a full disk), the store refuses everything until it is opened again: LiteDB keeps the
+/// failed transaction's pages in its cache, so readers saw a snapshot whose commit had failed, and it acknowledged
+/// later writes that it never stored.</summary>
 public sealed class LiteCatalog : ICatalogStore
 {
     private const int SchemaVersion = 3;
 
+    private readonly string _path;
     private readonly LiteDatabase _db;
     private readonly Stream[] _streams;
     private readonly ILiteCollection<BsonDocument> _snapshots, _trees, _packs, _meta, _audit;
+    private ExceptionDispatchInfo? _writeFailure;
 
-    private LiteCatalog(LiteDatabase db, params Stream[] streams)
+    private LiteCatalog(string path, LiteDatabase db, params Stream[] streams)
     {
+        _path = path;
         _db = db;
         _streams = streams;
         _snapshots = db.GetCollection("snapshots");
@@ -48,14 +55,16 @@ public sealed class LiteCatalog : ICatalogStore
                 log = new DurableFileStream(path + "-log", FileMode.OpenOrCreate);
             }
             var engine = new LiteEngine(new EngineSettings { DataStream = data, LogStream = log, ReadOnly = readOnly });
-            var catalog = new LiteCatalog(new LiteDatabase(engine, new BsonMapper(), disposeOnClose: true), data, log);
+            var catalog = new LiteCatalog(path, new LiteDatabase(engine, new BsonMapper(), disposeOnClose: true), data, log);
             catalog.CheckSchema(access == CatalogAccess.Create);
             return catalog;
         }
-        catch (Exception e) when (e is not CorruptDataException && e is not IOException)
+        catch (Exception e)
         {
-            data?.Dispose();
-            log?.Dispose();
+            // Closed whatever the cause: the streams hold the file locks.
+            CloseQuietly(data);
+            CloseQuietly(log);
+            if (e is CorruptDataException or IOException) throw;
             throw new CorruptDataException($"catalog {path} is damaged ({e.Message})", e);
         }
     }
@@ -72,9 +81,11 @@ public sealed class LiteCatalog : ICatalogStore
             throw new CorruptDataException("catalog is damaged (its schema record is missing) or of an unknown version");
     }
 
-    /// <summary>A damaged file surfaces from LiteDB as whatever its page decoder trips on; report it as what it is.</summary>
-    private static T Guard<T>(Func<T> read)
+    /// <summary>A damaged file surfaces from LiteDB as whatever its page decoder trips on; report it as what it is.
+    /// After a failed write nothing is read: the cache may hold what never reached the disk.</summary>
+    private T Guard<T>(Func<T> read)
     {
+        _writeFailure?.Throw();
         try { return read(); }
         catch (Exception e) when (e is not CorruptDataException and not IOException and not OutOfMemoryException)
         {
@@ -100,7 +111,7 @@ public sealed class LiteCatalog : ICatalogStore
     }
 
     /// <summary>All of it or none of it: a failure rolls back before it is rethrown.</summary>
-    private void InTransaction(Action changes)
+    private void InTransaction(Action changes) => Write(() =>
     {
         _db.BeginTrans();
         try
@@ -110,8 +121,24 @@ public sealed class LiteCatalog : ICatalogStore
         }
         catch
         {
-            _db.Rollback();
+            // After a failed write LiteDB's rollback can fail too ("discarded page must be writable"): the first
+            // error is the one that says what happened.
+            try { _db.Rollback(); }
+            catch (Exception) { }
             throw;
+        }
+    });
+
+    /// <summary>Every change goes through here: the first that fails is kept and thrown by every later call, read
+    /// or write. A failure to write is a <see cref="RepositoryWriteException"/> naming the catalog.</summary>
+    private void Write(Action change)
+    {
+        _writeFailure?.Throw();
+        try { change(); }
+        catch (Exception e)
+        {
+            _writeFailure = ExceptionDispatchInfo.Capture(e is IOException or UnauthorizedAccessException ? new RepositoryWriteException($"the catalog {_path}", e) : e);
+            _writeFailure.Throw();
         }
     }
 
@@ -126,9 +153,9 @@ public sealed class LiteCatalog : ICatalogStore
     /// <summary>One document per pack with its block list: a document per block made LiteDB do ~30 KB of work
     /// and allocation per block.</summary>
     public void AddPack(BlockId pack, long length, byte[] entries) =>
-        _packs.Upsert(new BsonDocument { ["_id"] = pack.ToArray(), ["length"] = length, ["entries"] = entries });
+        Write(() => _packs.Upsert(new BsonDocument { ["_id"] = pack.ToArray(), ["length"] = length, ["entries"] = entries }));
 
-    public void AppendAudit(string id, byte[] record) => _audit.Insert(new BsonDocument { ["_id"] = id, ["record"] = record });
+    public void AppendAudit(string id, byte[] record) => Write(() => _audit.Insert(new BsonDocument { ["_id"] = id, ["record"] = record }));
 
     public IReadOnlyList<(string Id, byte[] Record)> AuditRecords() => Guard(() =>
         _audit.FindAll().Select(d => (d["_id"].AsString, d["record"].AsBinary)).ToList());
@@ -146,10 +173,20 @@ public sealed class LiteCatalog : ICatalogStore
     public IReadOnlyList<(BlockId Pack, byte[] Entries)> PackEntries() => Guard(() =>
         _packs.FindAll().Select(d => (BlockId.Read(d["_id"].AsBinary), d["entries"].AsBinary ?? [])).ToList());
 
+    /// <summary>Never throws for a full disk: closing checkpoints the log into the data file, and when that cannot
+    /// be written the log still holds every committed transaction for the next open. A command that succeeded
+    /// must not fail here, and one that failed must not have its error replaced by this one.</summary>
     public void Dispose()
     {
+        try { _db.Dispose(); }
+        catch (Exception e) when (e is IOException || _writeFailure is not null) { }
         // LiteDB leaves streams it was given open; they hold the file locks.
-        _db.Dispose();
-        foreach (var stream in _streams) stream.Dispose();
+        foreach (var stream in _streams) CloseQuietly(stream);
+    }
+
+    private static void CloseQuietly(Stream? stream)
+    {
+        try { stream?.Dispose(); }
+        catch (IOException) { }
     }
 }

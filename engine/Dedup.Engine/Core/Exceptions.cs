@@ -20,3 +20,16 @@ public class CorruptDataException : DedupException
     public CorruptDataException(string message) : base(message) { }
     public CorruptDataException(string message, Exception inner) : base(message, inner) { }
 }
+
+/// <summary>
+/// The repository could not be written (a full disk, tmp/ not writable): the command stops. Deliberately not an
+/// <see cref="IOException"/>: the backup skips a source file it cannot read and goes on, and must not mistake the
+/// repository's failure for that and go on writing into a full disk file after file.
+/// </summary>
+public sealed class RepositoryWriteException(string what, Exception cause) : DedupException(Describe(what, cause), cause)
+{
+    /// <param name="what">"the repository at /path", "the catalog /path/catalog.db": named, since the disk that is full
+    /// may not be the one the user thinks of.</param>
+    private static string Describe(string what, Exception cause) =>
+        $"cannot write to {what}: {cause.Message}" + (StorageErrors.IsOutOfSpace(cause) ? " (free space on its file system, then run the command again)" : "");
+}

@@ -7,7 +7,9 @@ public interface IBlockSaver
     bool Contains(BlockId id);
 
     /// <summary>Queues the first <paramref name="length"/> bytes of <paramref name="buffer"/> for packing unless the block is known;
-    /// false for a duplicate. Takes ownership of the buffer (see the implementation for which pool it must come from).</summary>
+    /// false for a duplicate. Takes ownership of the buffer, also when it throws (see the implementation for which pool
+    /// it must come from). Throws <see cref="RepositoryWriteException"/> when the repository cannot be written: the
+    /// backup stops there, it does not go on to the next file.</summary>
     ValueTask<bool> SaveAsync(BlockId id, byte[] buffer, int length, CancellationToken cancellationToken);
 }
 

@@ -117,15 +117,19 @@ public static class RemoteRecovery
     }
 
     /// <summary>Downloads one pack, verifies it (name hash and trailer; with <paramref name="verifyBlocks"/> also every
-    /// block) and writes it durably in place of the local copy. A restore skips the block pass: it verifies each
-    /// block as it reads it anyway.</summary>
+    /// block) and writes it durably in place of the local copy, which stays as it was when that fails. A restore
+    /// skips the block pass: it verifies each block as it reads it anyway. A repository that cannot take the pack
+    /// (a full disk) is a <see cref="RepositoryWriteException"/>: every later pack would fail the same way.</summary>
     public static async Task FetchPackAsync(Repository.Repository repository, IObjectStore store, BlockId pack, bool verifyBlocks,
         CancellationToken cancellationToken)
     {
         var bytes = await store.GetAsync(RemoteLayout.Pack(pack), cancellationToken);
         try { repository.VerifyPack(bytes, pack, verifyBlocks); }
         catch (CorruptDataException e) { throw new CorruptDataException($"the bucket's copy is damaged ({e.Message})", e); }
-        if (repository.Packs.Exists(pack)) repository.Packs.Delete(pack); // also drops a cached handle on the damaged copy
-        repository.Packs.Put(pack, bytes);
+        try { repository.Packs.Put(pack, bytes); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new RepositoryWriteException($"the repository at {repository.Layout.Root}", e);
+        }
     }
 }

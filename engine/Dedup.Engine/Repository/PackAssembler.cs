@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Collections.Concurrent;
+using System.Runtime.ExceptionServices;
 using System.Threading.Channels;
 using Dedup.Core;
 using Dedup.Packs;
@@ -10,6 +11,10 @@ namespace Dedup.Repository;
 /// Compresses new blocks on worker threads and streams them into a pack file in tmp/. A pack is sealed when it
 /// reaches the target size: trailer written, fsynced, its trailer re-read from disk and checked against what
 /// was written, renamed to its hash, and only then indexed, so the catalog never points at bytes not on disk.
+/// The first failure of a worker (a full disk, tmp/ not writable) stops the whole pipeline: the producer's
+/// waiting and later saves, and the flush, throw it as a <see cref="RepositoryWriteException"/>, and unfinished
+/// packs are deleted. (A worker that died used to leave the producer waiting forever on a queue nobody read,
+/// holding the repository lock.)
 /// </summary>
 public sealed class PackAssembler : IBlockSaver, IAsyncDisposable
 {
@@ -29,8 +34,22 @@ public sealed class PackAssembler : IBlockSaver, IAsyncDisposable
     // a known file (docs/security.md). In plaintext repositories there is nothing to hide: one pack.
     private readonly OpenPack?[] _packs;
     private long _bytesAdded, _packsWritten, _queuedBytes;
+    // Set once, by the first failure; from then on the queue is only drained.
+    private ExceptionDispatchInfo? _failure;
 
-    private sealed record OpenPack(PackWriter Writer, FileStream File, string Path);
+    private sealed record OpenPack(PackWriter Writer, FileStream File, string Path)
+    {
+        /// <summary>Closes and deletes a pack that will not be sealed: nothing refers to it, and on a full disk its
+        /// space is what the user needs back. Best effort: the next writer empties tmp/ anyway.</summary>
+        public void Discard()
+        {
+            Writer.Dispose();
+            try { File.Dispose(); }
+            catch (IOException) { } // flushing what the disk refused fails again
+            try { System.IO.File.Delete(Path); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+        }
+    }
 
     private const int OpenPacksWhenEncrypted = 4;
 
@@ -52,7 +71,8 @@ public sealed class PackAssembler : IBlockSaver, IAsyncDisposable
 
     public bool Contains(BlockId id) => (!_repacking && _repository.TryLocate(id, out _)) || _pending.ContainsKey(id);
 
-    /// <summary>Takes ownership of <paramref name="buffer"/>, which must come from <see cref="BlockBuffers"/>.</summary>
+    /// <summary>Takes ownership of <paramref name="buffer"/>, which must come from <see cref="BlockBuffers"/>, also
+    /// when it throws. Throws the pipeline's failure once a worker has failed.</summary>
     public async ValueTask<bool> SaveAsync(BlockId id, byte[] buffer, int length, CancellationToken cancellationToken)
     {
         if ((!_repacking && _repository.TryLocate(id, out _)) || !_pending.TryAdd(id, 0))
@@ -60,41 +80,81 @@ public sealed class PackAssembler : IBlockSaver, IAsyncDisposable
             BlockBuffers.Return(buffer);
             return false;
         }
-        await _queue.Writer.WriteAsync((id, buffer, length), cancellationToken);
-        return true;
+        try
+        {
+            ThrowIfFailed();
+            await _queue.Writer.WriteAsync((id, buffer, length), cancellationToken);
+            return true;
+        }
+        catch
+        {
+            BlockBuffers.Return(buffer); // not queued: still ours
+            ThrowIfFailed(); // a failed worker closed the queue: its error is the one to report
+            throw;
+        }
     }
 
     private async Task WorkAsync()
     {
-        byte[] encoded = [], sealedBlob = [];
-        var sealer = _repository.Protection.Sealer;
-        var aad = new byte[BlockId.Size];
-        await foreach (var (id, buffer, length) in _queue.Reader.ReadAllAsync())
+        var encoder = new BlockEncoder(_repository.Protection.Sealer);
+        try
         {
-            if (encoded.Length < length) encoded = new byte[Math.Max(length, 1024 * 1024)];
-            if (sealedBlob.Length < length + sealer.Overhead) sealedBlob = new byte[encoded.Length + sealer.Overhead];
-            var (codec, encodedLength) = BlockCodec.Encode(buffer.AsSpan(0, length), encoded);
-            BlockBuffers.Return(buffer);
-            // Sealed bound to the block id: a blob moved under another id fails authentication.
-            id.WriteTo(aad);
-            int storedLength = sealer.Seal(aad, encoded.AsSpan(0, encodedLength), sealedBlob);
-            OpenPack? full = null;
-            lock (_packLock)
+            await foreach (var (id, buffer, length) in _queue.Reader.ReadAllAsync())
             {
-                // A small backup fills one pack; more open as data arrives, so it does not leave four small ones.
-                _queuedBytes += storedLength;
-                int open = (int)Math.Min(_packs.Length, 1 + _queuedBytes / (_packSize / 2));
-                int slot = open == 1 ? 0 : System.Security.Cryptography.RandomNumberGenerator.GetInt32(open);
-                var pack = _packs[slot] ??= OpenNew();
-                pack.Writer.Add(id, codec, sealedBlob.AsSpan(0, storedLength), length);
-                if (pack.Writer.Length >= _packSize)
-                {
-                    full = pack;
-                    _packs[slot] = null;
-                }
+                // After a failure the command is stopping: what is still queued would only fail the same way.
+                if (Volatile.Read(ref _failure) is null) Pack(id, buffer, length, encoder);
+                else BlockBuffers.Return(buffer);
             }
-            if (full is not null) Seal(full);
         }
+        catch (Exception e) { Fail(e); }
+    }
+
+    private void Pack(BlockId id, byte[] buffer, int length, BlockEncoder encoder)
+    {
+        Codec codec;
+        ReadOnlyMemory<byte> stored;
+        try { (codec, stored) = encoder.Encode(id, buffer.AsSpan(0, length)); }
+        finally { BlockBuffers.Return(buffer); }
+        OpenPack? full = null;
+        lock (_packLock)
+        {
+            // A small backup fills one pack; more open as data arrives, so it does not leave four small ones.
+            _queuedBytes += stored.Length;
+            int open = (int)Math.Min(_packs.Length, 1 + _queuedBytes / (_packSize / 2));
+            int slot = open == 1 ? 0 : System.Security.Cryptography.RandomNumberGenerator.GetInt32(open);
+            var pack = _packs[slot] ??= OpenNew();
+            try { pack.Writer.Add(id, codec, stored.Span, length); }
+            catch
+            {
+                // Its trailer would list a blob the disk refused: such a pack must never be sealed.
+                _packs[slot] = null;
+                pack.Discard();
+                throw;
+            }
+            if (pack.Writer.Length >= _packSize)
+            {
+                full = pack;
+                _packs[slot] = null;
+            }
+        }
+        if (full is not null) Seal(full);
+    }
+
+    /// <summary>Records the first failure, closes the queue (which wakes a producer waiting to write into it)
+    /// and returns the buffers of the blocks still queued.</summary>
+    private void Fail(Exception e)
+    {
+        var failure = e is IOException or UnauthorizedAccessException ? new RepositoryWriteException($"the repository at {_repository.Layout.Root}", e) : e;
+        Interlocked.CompareExchange(ref _failure, ExceptionDispatchInfo.Capture(failure), null);
+        _queue.Writer.TryComplete();
+        DropQueued();
+    }
+
+    private void ThrowIfFailed() => Volatile.Read(ref _failure)?.Throw();
+
+    private void DropQueued()
+    {
+        while (_queue.Reader.TryRead(out var item)) BlockBuffers.Return(item.Buffer);
     }
 
     private OpenPack OpenNew()
@@ -107,17 +167,26 @@ public sealed class PackAssembler : IBlockSaver, IAsyncDisposable
     {
         BlockId id;
         long length;
-        using (pack.Writer)
-        using (pack.File)
+        List<PackEntry> entries;
+        try
         {
             id = pack.Writer.Finish();
             pack.File.Flush(flushToDisk: true);
             length = pack.File.Length;
+            pack.File.Dispose();
+            pack.Writer.Dispose();
+            // Check what we wrote: the trailer on disk must list exactly the blocks we put in.
+            entries = PackReader.ReadEntries(pack.Path, _repository.Protection.Sealer);
+            if (!entries.SequenceEqual(pack.Writer.Entries)) throw new IOException($"pack {pack.Path} did not read back as written");
+            _repository.Packs.Commit(id, pack.Path);
         }
-        // Check what we wrote: the trailer on disk must list exactly the blocks we put in.
-        var entries = PackReader.ReadEntries(pack.Path, _repository.Protection.Sealer);
-        if (!entries.SequenceEqual(pack.Writer.Entries)) throw new IOException($"pack {pack.Path} did not read back as written");
-        _repository.Packs.Commit(id, pack.Path);
+        catch
+        {
+            // Not committed, so nothing refers to it. (A commit that failed after its rename leaves a complete pack
+            // in packs/ that the next writer indexes.)
+            pack.Discard();
+            throw;
+        }
         // Its own lock: indexing takes a while, and the other workers keep filling the next pack meanwhile.
         lock (_indexLock) _repository.IndexPack(id, length, entries);
         foreach (var entry in entries) _pending.TryRemove(entry.Block, out _);
@@ -125,29 +194,37 @@ public sealed class PackAssembler : IBlockSaver, IAsyncDisposable
         Interlocked.Increment(ref _packsWritten);
     }
 
-    /// <summary>Waits for every queued block to be packed, durable and indexed.</summary>
+    /// <summary>Waits for every queued block to be packed, durable and indexed. Throws the pipeline's failure.</summary>
     public async Task FlushAsync()
     {
         _queue.Writer.TryComplete();
-        await Task.WhenAll(_workers);
+        await Task.WhenAll(_workers); // they record a failure rather than throw it
+        ThrowIfFailed();
         for (int i = 0; i < _packs.Length; i++)
         {
             if (_packs[i] is not { } last) continue;
             _packs[i] = null;
-            Seal(last);
+            try { Seal(last); }
+            catch (Exception e)
+            {
+                Fail(e);
+                ThrowIfFailed();
+                throw;
+            }
         }
     }
 
+    /// <summary>Never throws: it runs while the command's own error propagates. Blocks still queued (the command
+    /// stopped midway) are dropped, not packed; unfinished packs are deleted.</summary>
     public async ValueTask DisposeAsync()
     {
         _queue.Writer.TryComplete();
-        try { await Task.WhenAll(_workers); }
-        catch (Exception) { /* reported by FlushAsync; blocks not sealed are simply not indexed */ }
-        foreach (var open in _packs.OfType<OpenPack>())
+        DropQueued();
+        await Task.WhenAll(_workers);
+        for (int i = 0; i < _packs.Length; i++)
         {
-            // A backup that failed midway: its unfinished packs are garbage in tmp/ for the next writer to delete.
-            open.Writer.Dispose();
-            open.File.Dispose();
+            _packs[i]?.Discard();
+            _packs[i] = null;
         }
     }
 }

@@ -206,8 +206,11 @@ public sealed class Repository : IBlockLoader, IDisposable
 
     public void Dispose()
     {
-        Packs.Dispose();
-        Catalog.Dispose();
-        _lock.Dispose();
+        try
+        {
+            Packs.Dispose();
+            Catalog.Dispose();
+        }
+        finally { _lock.Dispose(); }
     }
 }

@@ -55,16 +55,16 @@ public sealed class RepositoryLock : IDisposable
     private static RepositoryLock TakeForWriting(RepositoryLayout layout, string command)
     {
         var stream = new FileStream(layout.LockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-        try
-        {
-            File.WriteAllText(layout.LockOwnerPath, $"pid {Environment.ProcessId} on {Environment.MachineName}, {command}, since {DateTimeOffset.UtcNow:u}\n");
-            return new RepositoryLock(stream);
-        }
-        catch
-        {
-            stream.Dispose();
-            throw;
-        }
+        WriteOwner(layout, command);
+        return new RepositoryLock(stream);
+    }
+
+    /// <summary>Best effort: the owner file only informs the message another process prints. On a full disk it cannot
+    /// be written, and that must neither keep a restore or check from the repository nor be reported as "locked".</summary>
+    private static void WriteOwner(RepositoryLayout layout, string command)
+    {
+        try { File.WriteAllText(layout.LockOwnerPath, $"pid {Environment.ProcessId} on {Environment.MachineName}, {command}, since {DateTimeOffset.UtcNow:u}\n"); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
     }
 
     /// <summary>The lock through a read-only descriptor, or no lock when there is no lock file; null while another

@@ -1,3 +1,5 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.ExceptionServices;
 using Dedup.Core;
 using Dedup.Native;
 using Dedup.Snapshots;
@@ -46,20 +48,31 @@ public sealed class Restorer(IBlockLoader loader, TreeReader trees, IRestoreObse
                 throw new DedupException($"refusing to overwrite {existing.TargetPath} (pass --overwrite to replace existing files)");
         }
 
-        Directory.CreateDirectory(root);
-        foreach (var dir in items.Where(i => i.Kind == Kind.Directory)) EnsureDirectory(dir.TargetPath, modeAppliedAfter: dir.Node is not null);
+        var files = items.Where(i => i.Kind == Kind.File).ToList();
+        try
+        {
+            Directory.CreateDirectory(root);
+            foreach (var dir in items.Where(i => i.Kind == Kind.Directory)) EnsureDirectory(dir.TargetPath, modeAppliedAfter: dir.Node is not null);
+        }
+        catch (Exception e) when (StorageErrors.IsOutOfSpace(e)) { Stop(ExceptionDispatchInfo.Capture(e), root, 0, files.Count); }
 
         var failed = new List<string>();
-        long bytes = 0, verified = 0;
-        var files = items.Where(i => i.Kind == Kind.File).ToList();
+        long bytes = 0, verified = 0, restored = 0;
+        ExceptionDispatchInfo? stop = null;
         if (loader is IBlockSequenceLoader sequence) sequence.Prepare(files.SelectMany(f => f.Node!.Content).Distinct().ToList());
-        Parallel.ForEach(files, new ParallelOptions { MaxDegreeOfParallelism = options.Workers, CancellationToken = cancellationToken }, file =>
+        Parallel.ForEach(files, new ParallelOptions { MaxDegreeOfParallelism = options.Workers, CancellationToken = cancellationToken }, (file, loop) =>
         {
             try
             {
                 long written = RestoreFile(file, options);
                 Interlocked.Add(ref bytes, written);
+                Interlocked.Increment(ref restored);
                 if (options.Verify) Interlocked.Increment(ref verified);
+            }
+            catch (Exception e) when (StopsTheRestore(e))
+            {
+                Interlocked.CompareExchange(ref stop, ExceptionDispatchInfo.Capture(e), null);
+                loop.Stop();
             }
             catch (Exception e) when (e is DedupException or IOException or UnauthorizedAccessException)
             {
@@ -67,6 +80,7 @@ public sealed class Restorer(IBlockLoader loader, TreeReader trees, IRestoreObse
                 observer.Error(file.StoredPath, e);
             }
         });
+        if (stop is not null) Stop(stop, root, Interlocked.Read(ref restored), files.Count);
 
         int filesFailed = failed.Count;
         var links = items.Where(i => i.Kind == Kind.Symlink).ToList();
@@ -74,6 +88,7 @@ public sealed class Restorer(IBlockLoader loader, TreeReader trees, IRestoreObse
         {
             cancellationToken.ThrowIfCancellationRequested();
             try { RestoreSymlink(link); }
+            catch (Exception e) when (StorageErrors.IsOutOfSpace(e)) { Stop(ExceptionDispatchInfo.Capture(e), root, restored, files.Count); }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 failed.Add(link.StoredPath);
@@ -88,6 +103,18 @@ public sealed class Restorer(IBlockLoader loader, TreeReader trees, IRestoreObse
 
         failed.Sort(StringComparer.Ordinal);
         return new RestoreResult(files.Count - filesFailed + links.Count - linksFailed, items.Count(i => i.Kind == Kind.Directory), bytes, failed, verified);
+    }
+
+    /// <summary>A full target, or a repository that cannot keep the packs a remote restore fetches, fails every
+    /// later file the same way: the restore stops with one error instead of one per file.</summary>
+    private static bool StopsTheRestore(Exception e) => e is RepositoryWriteException || StorageErrors.IsOutOfSpace(e);
+
+    [DoesNotReturn]
+    private static void Stop(ExceptionDispatchInfo stop, string root, long restored, int files)
+    {
+        if (stop.SourceException is RepositoryWriteException) stop.Throw();
+        throw new DedupException($"no space left in the restore target {root} ({stop.SourceException.Message}): {restored} of {files} files " +
+            "were restored, each whole; free space there and restore again (with --overwrite, over what was restored)", stop.SourceException);
     }
 
     private List<Item> Plan(Snapshot snapshot, IReadOnlyList<string> include, string root)
@@ -188,7 +215,9 @@ public sealed class Restorer(IBlockLoader loader, TreeReader trees, IRestoreObse
         }
         catch
         {
-            File.Delete(temp);
+            // Best effort, and never in place of the error that says why the file failed.
+            try { File.Delete(temp); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
             throw;
         }
         ApplyMetadata(file.TargetPath, node, isLink: false);

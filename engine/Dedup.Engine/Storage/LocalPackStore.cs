@@ -17,7 +17,13 @@ public sealed class LocalPackStore(string packDirectory, string tempDirectory) :
         return Path.Combine(packDirectory, hex[..2], hex);
     }
 
-    public void Put(BlockId id, ReadOnlySpan<byte> pack) => DurableFile.Write(PathOf(id), pack, tempDirectory);
+    /// <summary>Writes a pack durably, replacing a copy already there only once the new one is complete (a damaged copy
+    /// stays rather than none when the write fails); a cached handle on the old copy is dropped.</summary>
+    public void Put(BlockId id, ReadOnlySpan<byte> pack)
+    {
+        DurableFile.Write(PathOf(id), pack, tempDirectory);
+        if (_handles.TryRemove(id, out var handle)) handle.Dispose();
+    }
 
     public FileStream CreateTemp(out string path)
     {

@@ -21,6 +21,9 @@ public sealed class DedupCli(string repository)
     /// <summary>Extra environment for the child (e.g. S3 credentials, timeouts).</summary>
     public Dictionary<string, string> Environment { get; } = [];
 
+    /// <summary>How long a command may take before it is killed and the test fails: a hang must not stall the run.</summary>
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromMinutes(3);
+
     public Result Run(params string[] args) => RunWith(null, null, args);
 
     /// <summary>init with the cheapest Argon2id: every later command derives the key again.</summary>
@@ -33,7 +36,12 @@ public sealed class DedupCli(string repository)
         process.StandardInput.Close();
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(3))) { process.Kill(true); throw new TimeoutException("dedup did not finish"); }
+        if (!process.WaitForExit(Timeout))
+        {
+            process.Kill(true);
+            process.WaitForExit();
+            throw new TimeoutException($"dedup {string.Join(' ', args)} did not finish in {Timeout.TotalSeconds:0} s");
+        }
         return new Result(process.ExitCode, stdout.Result, stderr.Result);
     }
 

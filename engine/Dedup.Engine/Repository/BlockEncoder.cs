@@ -1,0 +1,24 @@
+using Dedup.Core;
+using Dedup.Crypto;
+using Dedup.Packs;
+
+namespace Dedup.Repository;
+
+/// <summary>One pack worker's buffers for compressing and sealing a block at a time. Not thread safe.</summary>
+internal sealed class BlockEncoder(IBlobSealer sealer)
+{
+    private readonly byte[] _aad = new byte[BlockId.Size];
+    private byte[] _encoded = [], _sealed = [];
+
+    /// <summary>The block as it goes into a pack: compressed (when that helps) and sealed bound to its id, so a blob
+    /// moved under another id fails authentication. The bytes are valid until the next call.</summary>
+    public (Codec Codec, ReadOnlyMemory<byte> Stored) Encode(BlockId id, ReadOnlySpan<byte> block)
+    {
+        if (_encoded.Length < block.Length) _encoded = new byte[Math.Max(block.Length, 1024 * 1024)];
+        if (_sealed.Length < block.Length + sealer.Overhead) _sealed = new byte[_encoded.Length + sealer.Overhead];
+        var (codec, encodedLength) = BlockCodec.Encode(block, _encoded);
+        id.WriteTo(_aad);
+        int storedLength = sealer.Seal(_aad, _encoded.AsSpan(0, encodedLength), _sealed);
+        return (codec, _sealed.AsMemory(0, storedLength));
+    }
+}
