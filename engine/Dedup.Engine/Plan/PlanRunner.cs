@@ -25,24 +25,32 @@ public sealed class PlanRunner(Repository.Repository repository, BackupPlan plan
     private readonly List<AuditRecord> _records = [];
     private readonly Stopwatch _elapsed = new();
     private DateTimeOffset _start, _lastStep;
+    private bool _pushed;
 
     public async Task<IReadOnlyList<AuditRecord>> RunAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
         (_start, _lastStep) = (now, DateTimeOffset.MinValue);
         _elapsed.Restart();
+        await RunStepsAsync(now, cancellationToken);
+        if (_pushed) await PushAuditAsync(cancellationToken); // after a failed push the next run's push carries them
+        return _records;
+    }
+
+    private async Task RunStepsAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
         var clock = new FixedClock(now);
         foreach (var set in plan.Sets) await BackupSetAsync(set, now, clock, cancellationToken);
         bool weekly = Scheduler.IsWeekly(now, plan.Schedule), monthly = Scheduler.IsMonthly(now, plan.Schedule);
 
         if (remote is not null)
-            await StepAsync("push", null, async () =>
+            _pushed = await StepAsync("push", null, async () =>
             {
                 var report = await new MirrorPusher(repository, remote, new PushOptions()).PushAsync(cancellationToken);
                 return new StepOutcome(report.Problems.Count == 0, $"{report.PacksUploaded} packs uploaded, {report.SnapshotsOnRemote} snapshots on the remote", report.BytesUploaded);
             });
 
         // Backups run at every run (hourly from cron, for a 1 h RPO); the day's check, drills and cleanup run once a day.
-        if (DoneToday("check", null, now)) return _records;
+        if (DoneToday("check", null, now)) return;
         await StepAsync("check", null, () =>
         {
             double sample = monthly ? 100 : weekly ? plan.Schedule.SamplePercent : 0;
@@ -80,7 +88,20 @@ public sealed class PlanRunner(Repository.Repository repository, BackupPlan plan
                 return new StepOutcome(true, $"{report.PacksDeleted} packs deleted, {report.PacksRepacked} repacked", report.BytesFreed);
             });
         }
-        return _records;
+    }
+
+    /// <summary>The run's own records (check, drills, prune came after the push) go to the bucket too, so a repository
+    /// recovered from it knows them. Not a step of its own: only a failure is recorded.</summary>
+    private async Task PushAuditAsync(CancellationToken cancellationToken)
+    {
+        var problems = new List<string>();
+        try
+        {
+            await AuditMirror.PushAsync(repository, remote!, problems, null, cancellationToken);
+            return;
+        }
+        catch (Exception e) when (e is DedupException or IOException) { problems.Add(e.Message); }
+        await StepAsync("push", null, () => Task.FromResult(new StepOutcome(false, $"audit log not pushed: {string.Join("; ", problems)}", 0)));
     }
 
     /// <summary>When a step starts: the run's time (which --now may set) plus the time the run has taken so far, and
