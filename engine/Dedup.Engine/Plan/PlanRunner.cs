@@ -51,12 +51,16 @@ public sealed class PlanRunner(Repository.Repository repository, BackupPlan plan
 
         // Backups run at every run (hourly from cron, for a 1 h RPO); the day's check, drills and cleanup run once a day.
         if (DoneToday("check", null, now)) return;
-        await StepAsync("check", null, () =>
+        await StepAsync("check", null, async () =>
         {
             double sample = monthly ? 100 : weekly ? plan.Schedule.SamplePercent : 0;
-            var report = Checker.Run(repository, readData: sample > 0, samplePercent: sample);
+            // Packs only on the remote (after a catalog-only recover) are where they should be, and read from there.
+            var copies = remote is not null && MirroredPacks.Needed(repository)
+                ? await MirroredPacks.LoadAsync(plan.Remote ?? "remote", remote, repository, cancellationToken) : null;
+            var report = Checker.Run(repository, readData: sample > 0, samplePercent: sample, copies: copies);
             string scope = monthly ? "all data read" : weekly ? $"{plan.Schedule.SamplePercent:0.#}% of packs read" : "structure";
-            return Task.FromResult(new StepOutcome(report.Ok, report.Ok ? scope : $"{scope}: {string.Join("; ", report.Errors.Take(3))}", 0));
+            if (report.PacksElsewhere.Count > 0) scope += $"; {report.PacksElsewhere.Count} packs only on {plan.Remote}";
+            return new StepOutcome(report.Ok, report.Ok ? scope : $"{scope}: {string.Join("; ", report.Errors.Take(3))}", 0);
         });
 
         if (weekly || monthly)
