@@ -26,9 +26,9 @@ public static class CheckCommand
                     Console.Error.WriteLine($"warning: packs are missing here and {connection.Definition.Name} could not be asked: {e.Message}");
                 }
             }
-            var copies = state is null ? null : new MirroredPacks(connection!.Definition.Name, connection.Store, state, ct);
+            var copies = state is null ? null : new MirroredPacks(connection!.Definition.Name, connection.Store, state);
             var report = await ProgressDisplay.RunAsync(context, read ? "reading packs" : "checking packs", "packs", counter =>
-                Task.FromResult(Checker.Run(repository, read, counter.ItemsDone, copies: copies)));
+                Task.FromResult(Checker.Run(repository, read, counter.ItemsDone, copies: copies, cancellationToken: ct)));
             RemoteCheckReport? remoteReport = null;
             string? remoteName = connection?.Definition.Name;
             if (given is not null)
@@ -36,7 +36,7 @@ public static class CheckCommand
                 // Packs the check above read from this bucket (the repository lacks them) and found intact are not read twice.
                 var verified = report.PacksReadElsewhere.Where(p => !report.DamagedPacks.ContainsKey(p)).ToHashSet(StringComparer.Ordinal);
                 remoteReport = await ProgressDisplay.RunAsync(context, $"checking {remoteName}", "packs", counter =>
-                    RemoteChecker.RunAsync(repository, connection!.Store, state!, read, 4, counter.ItemsDone, ct, verified));
+                    RemoteChecker.RunAsync(repository, connection!.Store, state!, read, 4, verified, counter.ItemsDone, ct));
             }
             bool ok = report.Ok && (remoteReport?.Ok ?? true);
             var elsewhere = report.PacksElsewhere.Values.GroupBy(n => n).ToDictionary(g => g.Key, g => g.Count());

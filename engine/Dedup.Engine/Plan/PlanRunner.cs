@@ -57,7 +57,7 @@ public sealed class PlanRunner(Repository.Repository repository, BackupPlan plan
             // Packs only on the remote (after a catalog-only recover) are where they should be, and read from there.
             var copies = remote is not null && MirroredPacks.Needed(repository)
                 ? await MirroredPacks.LoadAsync(plan.Remote ?? "remote", remote, repository, cancellationToken) : null;
-            var report = Checker.Run(repository, readData: sample > 0, samplePercent: sample, copies: copies);
+            var report = Checker.Run(repository, readData: sample > 0, samplePercent: sample, copies: copies, cancellationToken: cancellationToken);
             string scope = monthly ? "all data read" : weekly ? $"{plan.Schedule.SamplePercent:0.#}% of packs read" : "structure";
             if (report.PacksElsewhere.Count > 0) scope += $"; {report.PacksElsewhere.Count} packs only on {plan.Remote}";
             return new StepOutcome(report.Ok, report.Ok ? scope : $"{scope}: {string.Join("; ", report.Errors.Take(3))}", 0);
