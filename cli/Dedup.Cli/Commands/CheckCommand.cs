@@ -80,7 +80,9 @@ public static class CheckCommand
                     foreach (var (pack, problem) in remoteReport.DamagedPacks) Console.Error.WriteLine($"error: {remoteName}: pack {pack}: {problem}");
                     foreach (var segment in remoteReport.DamagedSegments) Console.Error.WriteLine($"error: {remoteName}: {segment}");
                     AffectedOutput.Write(remoteReport.Affected, remoteName);
-                    if (remoteReport.Ok) context.Info($"no errors were found on {remoteName} ({remoteReport.PacksChecked} packs{(read ? $", {Format.Bytes(remoteReport.BytesRead + report.BytesReadElsewhere)} read" : "")}; {remoteReport.PacksPending} packs not pushed yet)");
+                    // Said so that the line agrees with the exit code even when the repository here has errors.
+                    if (remoteReport.Ok) context.Info($"no errors were found on {remoteName} ({remoteReport.PacksChecked} packs{(read ? $", {Format.Bytes(remoteReport.BytesRead + report.BytesReadElsewhere)} read" : "")}; {remoteReport.PacksPending} packs not pushed yet)" +
+                        (report.Ok ? "" : "; the errors above are in the repository here"));
                 }
             }
             if (!report.Ok) context.Error($"repository has errors: {report.DamagedPacks.Count} damaged packs, {report.AffectedSnapshots.Count} affected snapshots");

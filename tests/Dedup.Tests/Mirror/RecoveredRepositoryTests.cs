@@ -70,6 +70,10 @@ public class RecoveredRepositoryTests
         Assert.Equal(1, bad.ExitCode);
         Assert.Contains("only on offsite, and that copy is damaged", bad.Stderr);
         Assert.Contains("affected snapshots", bad.Stderr);
+        var badBoth = second.Run("check", "--read-data", "--remote", "offsite");
+        Assert.Equal(1, badBoth.ExitCode);
+        Assert.DoesNotContain("no errors were found", badBoth.Stdout);
+        Assert.Contains("remote offsite has errors", badBoth.Stderr);
         store.DeleteAsync(key, None).GetAwaiter().GetResult();
         var missing = second.Run("check");
         Assert.Equal(1, missing.ExitCode);
