@@ -54,7 +54,7 @@ public static class RecoverCommand
                 context.Info($"recovered {context.RepositoryPath} from {definition.Location}: {report.Snapshots} snapshots, {report.AuditRecordsImported} audit records, " +
                     $"{report.PacksFetched} of {report.PacksInBucket} packs fetched ({Format.Bytes(connection.Counter.BytesDownloaded)} downloaded); remote registered as {definition.Name}");
                 if (!parse.GetValue(all) && report.PacksInBucket > 0)
-                    context.Info($"packs stay in the bucket: restore with --remote {definition.Name}, or run recover again with --all");
+                    context.Info($"packs stay in the bucket: check, verify and restore read them from {definition.Name}; 'dedup recover --remote {definition.Name} --all' fetches them");
             }
             return report.Problems.Count == 0 ? ExitCodes.Success : ExitCodes.Error;
         }));
