@@ -58,6 +58,30 @@ public static class Remotes
         return new RemoteConnection(remote, store, counter, s3);
     }
 
+    /// <summary>The remote that holds what the repository lacks when no --remote is named: the first in remotes.json
+    /// (recover registers the bucket it recovered from), or null when there is none.</summary>
+    public static RemoteDefinition? Default(CliContext context) => Registry(context).List().FirstOrDefault();
+
+    /// <summary>The remote restore and verify read blocks from: the one named; else, when packs the catalog lists are
+    /// not here (after a catalog-only recover), the repository's remote (<see cref="Default"/>); else none. A remote
+    /// that cannot be used (no credentials) is a warning: blocks whose packs are here still restore.</summary>
+    public static RemoteConnection? ForReading(CliContext context, Repository.Repository repository, string? named)
+    {
+        if (named is not null) return ConnectCached(context, Resolve(context, named));
+        if (!MirroredPacks.Needed(repository) || Default(context) is not { } remote) return null;
+        try
+        {
+            var connection = ConnectCached(context, remote);
+            context.Info($"packs that are not here are read from {remote.Name} ({remote.Location})");
+            return connection;
+        }
+        catch (DedupException e)
+        {
+            Console.Error.WriteLine($"warning: packs are missing here and {remote.Name} cannot be used: {e.Message}");
+            return null;
+        }
+    }
+
     private static string? Env(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } value ? value : null;
 
     public static Option<int> ParallelOption() => new("--parallel")

@@ -53,6 +53,7 @@ public static class MirrorCommand
                 segments_uploaded = report.SegmentsUploaded,
                 snapshots_exported = report.SnapshotsExported,
                 snapshots_on_remote = report.SnapshotsOnRemote,
+                audit_records_uploaded = report.AuditRecordsUploaded,
                 bytes_uploaded = connection.Counter.BytesUploaded,
                 bytes_downloaded = connection.Counter.BytesDownloaded,
                 requests = connection.Counter.Requests,

@@ -163,7 +163,7 @@ public static class PlanCommands
     {
         var snapshot = new Argument<string>("SNAPSHOT") { Description = "snapshot id, prefix, or 'latest'" };
         var sample = new Option<double>("--sample") { Description = "restore only this percent of the files (default: all)", DefaultValueFactory = _ => 100 };
-        var remote = new Option<string?>("--remote") { Description = "drill from this remote (blocks missing locally come from the bucket)" };
+        var remote = new Option<string?>("--remote") { Description = "drill from this remote (blocks missing locally come from the bucket; without it, the repository's remote when packs are not here)" };
         var set = new Option<string?>("--set") { Description = "record the drill for this backup set (default: from the snapshot's set: tag)" };
         var command = new Command("verify", "Restore drill: restore to a temporary directory, compare every file with the catalog, record the result") { snapshot, sample, remote, set };
         var filter = SnapshotFilterOptions.AddTo(command);
@@ -171,7 +171,7 @@ public static class PlanCommands
         {
             using var repository = context.Open("verify", forWriting: true);
             var snap = SnapshotResolver.Resolve(repository.Catalog.Snapshots(), parse.GetValue(snapshot)!, filter.Read(parse));
-            using var connection = parse.GetValue(remote) is { } name ? Remotes.ConnectCached(context, Remotes.Resolve(context, name)) : null;
+            using var connection = Remotes.ForReading(context, repository, parse.GetValue(remote));
             Core.IBlockLoader loader = connection is null ? repository : new RemoteBlockLoader(repository, connection.Store, ct);
             string? setName = parse.GetValue(set) ?? snap.Tags.FirstOrDefault(t => t.StartsWith("set:", StringComparison.Ordinal))?[4..];
             var record = await ProgressDisplay.RunAsync(context, "verify", "files", _ =>

@@ -40,6 +40,7 @@ public static class RecoverCommand
                     remote = definition.Name,
                     created = report.Created,
                     records_imported = report.RecordsImported,
+                    audit_records_imported = report.AuditRecordsImported,
                     snapshots = report.Snapshots,
                     packs_fetched = report.PacksFetched,
                     packs_in_bucket = report.PacksInBucket,
@@ -50,10 +51,10 @@ public static class RecoverCommand
             else
             {
                 foreach (var problem in report.Problems) Console.Error.WriteLine($"warning: {problem}");
-                context.Info($"recovered {context.RepositoryPath} from {definition.Location}: {report.Snapshots} snapshots, " +
+                context.Info($"recovered {context.RepositoryPath} from {definition.Location}: {report.Snapshots} snapshots, {report.AuditRecordsImported} audit records, " +
                     $"{report.PacksFetched} of {report.PacksInBucket} packs fetched ({Format.Bytes(connection.Counter.BytesDownloaded)} downloaded); remote registered as {definition.Name}");
                 if (!parse.GetValue(all) && report.PacksInBucket > 0)
-                    context.Info($"packs stay in the bucket: restore with --remote {definition.Name}, or run recover again with --all");
+                    context.Info($"packs stay in the bucket: check, verify and restore read them from {definition.Name}; 'dedup recover --remote {definition.Name} --all' fetches them");
             }
             return report.Problems.Count == 0 ? ExitCodes.Success : ExitCodes.Error;
         }));

@@ -31,7 +31,7 @@ public static class RestoreCommand
             if (safetySnapshot is not null) context.Info($"saved what the restore may overwrite as snapshot {safetySnapshot.ShortId} (tag pre-restore)");
             var options = new RestoreOptions { Overwrite = parse.GetValue(overwrite), Verify = parse.GetValue(verify) };
             var clock = Stopwatch.StartNew();
-            using var connection = parse.GetValue(remote) is { } remoteName ? Remotes.ConnectCached(context, Remotes.Resolve(context, remoteName)) : null;
+            using var connection = Remotes.ForReading(context, repository, parse.GetValue(remote));
             IBlockLoader loader = repository;
             RemoteBlockLoader? remoteLoader = null;
             if (connection is not null)

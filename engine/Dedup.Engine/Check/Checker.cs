@@ -1,4 +1,5 @@
 using Dedup.Core;
+using Dedup.Packs;
 using Dedup.Snapshots;
 
 namespace Dedup.Check;
@@ -8,49 +9,82 @@ public sealed record CheckReport
     public List<string> Errors { get; } = [];
     public List<string> Notes { get; } = [];
     public SortedDictionary<string, string> DamagedPacks { get; } = new(StringComparer.Ordinal);
+    /// <summary>Packs not in the local store but held elsewhere (pack → the place's name): a state, not damage.</summary>
+    public SortedDictionary<string, string> PacksElsewhere { get; } = new(StringComparer.Ordinal);
     /// <summary>"snapshot-id path" of every file that cannot be restored intact.</summary>
     public SortedSet<string> AffectedFiles { get; } = new(StringComparer.Ordinal);
     public SortedSet<string> AffectedSnapshots { get; } = new(StringComparer.Ordinal);
     public long PacksChecked { get; set; }
+    public long PacksHere => PacksChecked - PacksElsewhere.Count;
     public long BlocksRead { get; set; }
+    /// <summary>With read-data: bytes of packs read from where they are held, not from the local store.</summary>
+    public long BytesReadElsewhere { get; set; }
+    /// <summary>With read-data: the packs read from elsewhere (a remote's own check need not read them again).</summary>
+    public HashSet<string> PacksReadElsewhere { get; } = new(StringComparer.Ordinal);
     public bool Ok => Errors.Count == 0;
 }
 
 /// <summary>
 /// Verifies a repository. Structure: every indexed pack exists and its trailer matches the index; every block a
 /// snapshot references is indexed. With read-data: every pack's bytes hash to its name and every block decodes
-/// and hashes to its id. Damage is mapped back to the snapshots and files it affects.
+/// and hashes to its id. A pack the local store lacks but <see cref="IPackCopies"/> holds (the mirror, after a
+/// catalog-only recover) is reported as held there, and with read-data read from there and checked the same way;
+/// a pack missing from both is damage. Damage is mapped back to the snapshots and files it affects.
 /// </summary>
 public static class Checker
 {
+    /// <summary>Copies read from elsewhere at once: downloads are latency-bound.</summary>
+    private const int CopiesInFlight = 4;
+
     /// <param name="samplePercent">With read-data, read only this share of the packs (chosen by their ids).</param>
-    public static CheckReport Run(Repository.Repository repository, bool readData, Action<long, long>? progress = null, double samplePercent = 100)
+    /// <param name="copies">Where packs the local store lacks may be; null: a missing pack is damage.</param>
+    public static CheckReport Run(Repository.Repository repository, bool readData, Action<long, long>? progress = null, double samplePercent = 100,
+        IPackCopies? copies = null, CancellationToken cancellationToken = default)
     {
         var report = new CheckReport();
         var badBlocks = new HashSet<BlockId>();
         var packs = repository.Catalog.Packs();
         var byPack = repository.Index.GroupBy(kv => kv.Value.Pack).ToDictionary(g => g.Key, g => g.ToList());
+        var toRead = new List<BlockId>();
         long done = 0;
         foreach (var (pack, length) in packs)
         {
-            progress?.Invoke(++done, packs.Count);
-            try
-            {
-                bool read = readData && (samplePercent >= 100 || BitConverter.ToUInt32(pack.ToArray()) < samplePercent / 100 * uint.MaxValue);
-                CheckPack(repository, pack, length, byPack.GetValueOrDefault(pack) ?? [], read, badBlocks, report);
-            }
-            catch (CorruptDataException e)
-            {
-                report.DamagedPacks[pack.ToString()] = e.Message;
-                report.Errors.Add($"pack {pack}: {e.Message}");
-                foreach (var (block, _) in byPack.GetValueOrDefault(pack) ?? []) badBlocks.Add(block);
-            }
+            bool read = readData && (samplePercent >= 100 || BitConverter.ToUInt32(pack.ToArray()) < samplePercent / 100 * uint.MaxValue);
             report.PacksChecked++;
+            if (copies is not null && !repository.Packs.Exists(pack))
+            {
+                if (copies.Holds(pack, length))
+                {
+                    report.PacksElsewhere[pack.ToString()] = copies.Name;
+                    if (read) toRead.Add(pack);
+                    else progress?.Invoke(++done, packs.Count);
+                }
+                else
+                {
+                    Damaged(report, badBlocks, byPack, pack, $"pack file is missing, here and on {copies.Name}");
+                    progress?.Invoke(++done, packs.Count);
+                }
+                continue;
+            }
+            progress?.Invoke(++done, packs.Count);
+            try { CheckPack(repository, pack, length, byPack.GetValueOrDefault(pack) ?? [], read, report); }
+            catch (CorruptDataException e) { Damaged(report, badBlocks, byPack, pack, e.Message); }
         }
+        if (toRead.Count > 0)
+            CheckCopiesAsync(repository, copies!, toRead, byPack, badBlocks, report, () => progress?.Invoke(Interlocked.Increment(ref done), packs.Count), cancellationToken)
+                .GetAwaiter().GetResult();
         foreach (var pack in repository.UnindexedPacks())
             report.Notes.Add($"pack {pack} is not indexed (left by an interrupted backup; the next backup indexes it)");
         CheckSnapshots(repository, badBlocks, report);
         return report;
+    }
+
+    private static void Damaged(CheckReport report, HashSet<BlockId> badBlocks, Dictionary<BlockId, List<KeyValuePair<BlockId, BlockLocation>>> byPack,
+        BlockId pack, string problem)
+    {
+        report.DamagedPacks[pack.ToString()] = problem;
+        report.Errors.Add($"pack {pack}: {problem}");
+        foreach (var (block, _) in byPack.GetValueOrDefault(pack) ?? []) badBlocks.Add(block);
     }
 
     /// <summary>Names the snapshots and files that the given damaged blocks (and any block the index lacks) affect.</summary>
@@ -68,33 +102,71 @@ public static class Checker
     }
 
     private static void CheckPack(Repository.Repository repository, BlockId pack, long length, List<KeyValuePair<BlockId, BlockLocation>> indexed,
-        bool readData, HashSet<BlockId> badBlocks, CheckReport report)
+        bool readData, CheckReport report)
     {
         if (!repository.Packs.Exists(pack)) throw new CorruptDataException("pack file is missing");
         if (repository.Packs.Length(pack) != length) throw new CorruptDataException($"pack file has {repository.Packs.Length(pack)} bytes, the index says {length}");
-        var entries = repository.Packs.ReadEntries(pack, repository.Protection.Sealer).ToDictionary(e => e.Block);
+        var entries = repository.Packs.ReadEntries(pack, repository.Protection.Sealer);
+        MatchIndex(entries, indexed);
+        if (!readData) return;
+        byte[] bytes = repository.Packs.ReadAll(pack);
+        report.BlocksRead += VerifyContent(repository, pack, bytes, entries);
+    }
+
+    /// <summary>Packs only held elsewhere, read from there a few at a time and checked as a local pack is: the bytes
+    /// hash to the name, the trailer parses and matches the index, every block verifies.</summary>
+    private static Task CheckCopiesAsync(Repository.Repository repository, IPackCopies copies, List<BlockId> packs,
+        Dictionary<BlockId, List<KeyValuePair<BlockId, BlockLocation>>> byPack, HashSet<BlockId> badBlocks, CheckReport report, Action progress,
+        CancellationToken cancellationToken) =>
+        Parallel.ForEachAsync(packs, new ParallelOptions { MaxDegreeOfParallelism = CopiesInFlight, CancellationToken = cancellationToken }, async (pack, ct) =>
+        {
+            long blocks = 0, bytesRead = 0;
+            string? problem = null;
+            try
+            {
+                byte[] bytes = await copies.ReadAsync(pack, ct);
+                bytesRead = bytes.Length;
+                var entries = PackReader.Parse(bytes, repository.Protection.Sealer);
+                MatchIndex(entries, byPack.GetValueOrDefault(pack) ?? []);
+                blocks = VerifyContent(repository, pack, bytes, entries);
+            }
+            catch (CorruptDataException e) { problem = $"only on {copies.Name}, and that copy is damaged ({e.Message})"; }
+            catch (DedupException e) { problem = $"only on {copies.Name}, and it could not be read from there ({e.Message})"; }
+            lock (report)
+            {
+                report.BlocksRead += blocks;
+                report.BytesReadElsewhere += bytesRead;
+                report.PacksReadElsewhere.Add(pack.ToString());
+                if (problem is not null) Damaged(report, badBlocks, byPack, pack, problem);
+            }
+            progress();
+        });
+
+    private static void MatchIndex(List<PackEntry> trailer, List<KeyValuePair<BlockId, BlockLocation>> indexed)
+    {
+        var entries = trailer.ToDictionary(e => e.Block);
         foreach (var (block, location) in indexed)
         {
             if (!entries.TryGetValue(block, out var entry) || entry.Offset != location.Offset || entry.StoredLength != location.StoredLength
                 || entry.RawLength != location.RawLength || entry.Codec != location.Codec)
                 throw new CorruptDataException($"trailer does not list block {block.ToShortString()} where the index has it");
         }
-        if (!readData) return;
-        byte[] bytes = repository.Packs.ReadAll(pack);
+    }
+
+    /// <summary>Verifies every block of a pack held in memory, then its name; throws naming every damaged block.
+    /// Returns the number of blocks read.</summary>
+    private static long VerifyContent(Repository.Repository repository, BlockId pack, byte[] bytes, List<PackEntry> entries)
+    {
         bool hashOk = BlockId.Hash(bytes) == pack;
         var damaged = new List<string>();
-        foreach (var entry in entries.Values)
+        foreach (var entry in entries)
         {
-            report.BlocksRead++;
             try { repository.VerifyBlock(bytes.AsSpan((int)entry.Offset, entry.StoredLength), entry, pack); }
-            catch (CorruptDataException e)
-            {
-                badBlocks.Add(entry.Block);
-                damaged.Add(e.Message);
-            }
+            catch (CorruptDataException e) { damaged.Add(e.Message); }
         }
         if (damaged.Count > 0) throw new CorruptDataException(string.Join("; ", damaged));
         if (!hashOk) throw new CorruptDataException("pack content does not hash to its name");
+        return entries.Count;
     }
 
     private static void CheckSnapshots(Repository.Repository repository, HashSet<BlockId> badBlocks, CheckReport report)

@@ -9,6 +9,7 @@ namespace Dedup.Mirror;
 /// A batch of catalog records as one object in the bucket. Layout: magic "DDCATSEG" (8) ‖ version (1) ‖ scheme (1) ‖
 /// body sealed with the catalog key (the first 10 bytes as associated data). Body: count (u32) then per record
 /// kind (1) ‖ id length (1) ‖ id ‖ pack length (i64) ‖ record length (u32) ‖ record (still sealed with the data key).
+/// Segments under catalog/ hold packs, trees and snapshots; those under audit/ hold audit records (kind 4).
 /// The object is named by its SHA-256, so a download is verified by its name before it is opened.
 /// Sealing the whole batch hides how many records of which size a push added.
 /// </summary>
@@ -73,14 +74,15 @@ public static class CatalogSegment
             var kind = (CatalogRecordKind)body[at];
             int idLength = body[at + 1];
             at += 2;
-            if (kind is not (CatalogRecordKind.Pack or CatalogRecordKind.Tree or CatalogRecordKind.Snapshot) || body.Length - at < idLength + 12) throw damaged;
+            if (kind is not (CatalogRecordKind.Pack or CatalogRecordKind.Tree or CatalogRecordKind.Snapshot or CatalogRecordKind.Audit) || body.Length - at < idLength + 12)
+                throw damaged;
             var id = body.Slice(at, idLength).ToArray();
             at += idLength;
             long packLength = BinaryPrimitives.ReadInt64LittleEndian(body[at..]);
             uint recordLength = BinaryPrimitives.ReadUInt32LittleEndian(body[(at + 8)..]);
             at += 12;
             if (recordLength > body.Length - at) throw damaged;
-            if (kind != CatalogRecordKind.Snapshot && idLength != BlockId.Size) throw damaged;
+            if (kind is CatalogRecordKind.Pack or CatalogRecordKind.Tree && idLength != BlockId.Size) throw damaged;
             records.Add(new CatalogRecord(kind, id, packLength, body.Slice(at, (int)recordLength).ToArray()));
             at += (int)recordLength;
         }

@@ -26,6 +26,7 @@ public sealed record PushReport
     public int SegmentsUploaded { get; init; }
     public int SnapshotsExported { get; init; }
     public int SnapshotsOnRemote { get; init; }
+    public int AuditRecordsUploaded { get; init; }
     public IReadOnlyList<string> Problems { get; init; } = [];
     public TimeSpan Duration { get; init; }
     public int Parallel { get; init; }
@@ -34,7 +35,8 @@ public sealed record PushReport
 /// <summary>
 /// Makes the bucket a complete copy of the repository. Order: config and key files; packs the bucket lacks (each
 /// uploaded, then read back and hashed to its name before it is recorded); then one catalog segment with the
-/// remaining pack records, the trees the bucket lacks, and the snapshots whose every pack is now mirrored. A kill
+/// remaining pack records, the trees the bucket lacks, and the snapshots whose every pack is now mirrored; then the
+/// audit records the bucket lacks (<see cref="AuditMirror"/>). A kill
 /// at any moment leaves only verified packs recorded; objects are immutable and named by content, so the next
 /// push uploads only what is missing.
 /// </summary>
@@ -98,6 +100,9 @@ public sealed class MirrorPusher(Repository.Repository repository, IObjectStore 
             _problems.Add($"replaced damaged catalog segment {segment.ToShortString()} ({problem})");
         }
 
+        // The audit log last: drills and checks belong with the copy a recovery starts from.
+        int audit = await AuditMirror.PushAsync(repository, store, _problems, bytes => Interlocked.Add(ref _up, bytes), cancellationToken);
+
         return new PushReport
         {
             PacksUploaded = uploaded,
@@ -107,6 +112,7 @@ public sealed class MirrorPusher(Repository.Repository repository, IObjectStore 
             SegmentsUploaded = _segments,
             SnapshotsExported = newSnapshots.Count,
             SnapshotsOnRemote = remote.SnapshotIds.Count + newSnapshots.Count,
+            AuditRecordsUploaded = audit,
             Problems = _problems,
             Duration = clock.Elapsed,
             Parallel = options.Parallel,
@@ -200,15 +206,20 @@ public sealed class MirrorPusher(Repository.Repository repository, IObjectStore 
     /// <summary>Uploads a segment and reads it back: it counts only once it verifies. Returns its name. Read back
     /// whole (GetAsync) rather than through <see cref="PutVerifiedAsync"/>'s hasher: that read leaves the verified
     /// copy in the segment cache, so the next push need not download it.</summary>
+    public static Task<BlockId> UploadSegmentAsync(IObjectStore store, IReadOnlyCollection<CatalogRecord> records, Crypto.IBlobSealer sealer,
+        Action<long>? uploaded, CancellationToken cancellationToken) =>
+        UploadSegmentAsync(store, records, sealer, RemoteLayout.Segment, uploaded, cancellationToken);
+
+    /// <summary>Same, under the key <paramref name="keyOf"/> gives the segment's name (the audit log's segments live apart).</summary>
     public static async Task<BlockId> UploadSegmentAsync(IObjectStore store, IReadOnlyCollection<CatalogRecord> records, Crypto.IBlobSealer sealer,
-        Action<long>? uploaded, CancellationToken cancellationToken)
+        Func<BlockId, string> keyOf, Action<long>? uploaded, CancellationToken cancellationToken)
     {
         var (name, bytes) = CatalogSegment.Encode(records, sealer);
-        string key = RemoteLayout.Segment(name);
+        string key = keyOf(name);
         await store.PutAsync(key, bytes, cancellationToken);
         uploaded?.Invoke(bytes.Length);
         if (BlockId.Hash(await store.GetAsync(key, cancellationToken)) != name)
-            throw new RemoteException($"catalog segment {name.ToShortString()} did not read back intact after upload", transient: false);
+            throw new RemoteException($"segment {key} did not read back intact after upload", transient: false);
         return name;
     }
 }

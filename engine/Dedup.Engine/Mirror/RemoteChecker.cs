@@ -26,11 +26,13 @@ public static class RemoteChecker
     public static async Task<RemoteCheckReport> RunAsync(Repository.Repository repository, IObjectStore store, bool readData, int parallel,
         Action<long, long>? progress, CancellationToken cancellationToken) =>
         await RunAsync(repository, store, await RemoteState.LoadAsync(store, repository.Protection.CatalogSealer, parallel, cancellationToken),
-            readData, parallel, progress, cancellationToken);
+            readData, parallel, null, progress, cancellationToken);
 
     /// <summary>Checks against a bucket state the caller already read (repair needs it too).</summary>
+    /// <param name="verified">Packs of this bucket already read and found intact (check read them for the local repository,
+    /// which lacks them): counted, not downloaded again.</param>
     public static async Task<RemoteCheckReport> RunAsync(Repository.Repository repository, IObjectStore store, RemoteState remote, bool readData, int parallel,
-        Action<long, long>? progress, CancellationToken cancellationToken)
+        IReadOnlySet<string>? verified, Action<long, long>? progress, CancellationToken cancellationToken)
     {
         var report = new RemoteCheckReport();
         foreach (var (segment, problem) in remote.DamagedSegments) report.DamagedSegments.Add($"catalog segment {segment}: {problem}");
@@ -42,7 +44,7 @@ public static class RemoteChecker
             var (pack, length) = (p.Key, p.Value);
             if (!remote.ListedPacks.TryGetValue(pack, out long size)) damaged[pack] = "missing from the bucket";
             else if (size != length) damaged[pack] = $"has {size} bytes in the bucket, the catalog says {length}";
-            else if (readData)
+            else if (readData && verified?.Contains(pack.ToString()) != true)
             {
                 try
                 {

@@ -10,6 +10,9 @@ public static class RemoteLayout
     public const string KeysPrefix = "keys/";
     public const string PacksPrefix = "packs/";
     public const string CatalogPrefix = "catalog/";
+    /// <summary>The audit log's segments: apart from catalog/, so a mirror prune (which rewrites catalog/) never
+    /// drops history, and a dedup that predates them never reads a record kind it does not know.</summary>
+    public const string AuditPrefix = "audit/";
 
     public static string Key(string keyFileName) => KeysPrefix + keyFileName;
 
@@ -28,9 +31,15 @@ public static class RemoteLayout
 
     public static string Segment(BlockId id) => CatalogPrefix + id;
 
-    public static bool TryParseSegment(string key, out BlockId id)
+    public static bool TryParseSegment(string key, out BlockId id) => TryParseSegment(key, CatalogPrefix, out id);
+
+    public static string AuditSegment(BlockId id) => AuditPrefix + id;
+
+    public static bool TryParseAuditSegment(string key, out BlockId id) => TryParseSegment(key, AuditPrefix, out id);
+
+    private static bool TryParseSegment(string key, string prefix, out BlockId id)
     {
         id = default;
-        return key.StartsWith(CatalogPrefix, StringComparison.Ordinal) && BlockId.TryParse(key[CatalogPrefix.Length..], out id);
+        return key.StartsWith(prefix, StringComparison.Ordinal) && BlockId.TryParse(key[prefix.Length..], out id);
     }
 }

@@ -16,11 +16,12 @@ public sealed record RecoverOptions
     public Action<long>? OnProgress { get; init; }
 }
 
-public sealed record RecoverReport(bool Created, int RecordsImported, int Snapshots, int PacksFetched, int PacksInBucket, IReadOnlyList<string> Problems);
+public sealed record RecoverReport(bool Created, int RecordsImported, int AuditRecordsImported, int Snapshots, int PacksFetched, int PacksInBucket,
+    IReadOnlyList<string> Problems);
 
 /// <summary>
-/// Rebuilds a local repository from the bucket alone: config and key files, then the catalog from its segments,
-/// then (with <see cref="RecoverOptions.AllPacks"/>) every pack, each verified against its name and parsed before
+/// Rebuilds a local repository from the bucket alone: config and key files, then the catalog from its segments and
+/// the audit log from its own, then (with <see cref="RecoverOptions.AllPacks"/>) every pack, each verified against its name and parsed before
 /// it is written. The password is checked before anything is written; config.json is written after the key files
 /// and the empty catalog, as init does. Run again on the result, it adds what is missing (a killed recover, or
 /// snapshots pushed since).
@@ -61,9 +62,12 @@ public static class RemoteRecovery
         var remote = await RemoteState.LoadAsync(store, repository.Protection.CatalogSealer, options.Parallel, cancellationToken);
         var problems = remote.DamagedSegments.Select(d => $"catalog segment {d.Segment.ToShortString()} is damaged and was skipped ({d.Problem})").ToList();
         int imported = repository.Catalog.ImportRecords(remote.Records, repository.Hasher);
+        var audit = await AuditMirror.LoadAsync(store, repository.Protection.CatalogSealer, options.Parallel, cancellationToken);
+        problems.AddRange(audit.DamagedSegments.Select(d => $"audit segment {d.Segment.ToShortString()} is damaged and was skipped ({d.Problem})"));
+        int auditImported = repository.Catalog.ImportAudit(audit.Records);
         int fetched = 0;
         if (options.AllPacks) fetched = await FetchPacksAsync(repository, store, options, problems, cancellationToken);
-        return new RecoverReport(created, imported, repository.Catalog.Snapshots().Count, fetched, remote.CatalogPacks.Count, problems);
+        return new RecoverReport(created, imported, auditImported, repository.Catalog.Snapshots().Count, fetched, remote.CatalogPacks.Count, problems);
     }
 
     /// <summary>The key files, after checking that the password opens one of them: a wrong password writes nothing.</summary>

@@ -26,7 +26,7 @@ public static class Repairer
         var report = new RepairReport();
         var local = Checker.Run(repository, readData: true);
         var remoteState = await RemoteState.LoadAsync(store, repository.Protection.CatalogSealer, parallel, cancellationToken);
-        var remote = await RemoteChecker.RunAsync(repository, store, remoteState, readData: true, parallel, null, cancellationToken);
+        var remote = await RemoteChecker.RunAsync(repository, store, remoteState, readData: true, parallel, null, null, cancellationToken);
         var localDamaged = local.DamagedPacks.Keys.Select(BlockId.Parse).ToHashSet();
         var remoteDamaged = remote.DamagedPacks.Keys.Select(BlockId.Parse).ToHashSet();
 

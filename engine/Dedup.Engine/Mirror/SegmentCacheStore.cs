@@ -5,7 +5,7 @@ using Dedup.Storage;
 namespace Dedup.Mirror;
 
 /// <summary>
-/// Keeps the bucket's catalog segments in a local directory, so a push or a status reads from the bucket only the
+/// Keeps the bucket's catalog segments (and the audit log's, in audit/ under it) in a local directory, so a push or a status reads from the bucket only the
 /// segments it has not seen: every command that reads the remote catalog used to download all of it, which grows
 /// with every push. Segments are immutable and named by the SHA-256 of their bytes, so a cached copy is used only
 /// when it still hashes to its name (a damaged one is dropped and fetched again, never reported as the bucket's
@@ -17,10 +17,10 @@ public sealed class SegmentCacheStore(IObjectStore inner, string directory) : IO
 {
     public async Task<byte[]> GetAsync(string key, CancellationToken cancellationToken)
     {
-        if (!RemoteLayout.TryParseSegment(key, out var segment)) return await inner.GetAsync(key, cancellationToken);
-        if (TryRead(segment) is { } cached) return cached;
+        if (!TryPathOf(key, out var segment, out string path)) return await inner.GetAsync(key, cancellationToken);
+        if (TryRead(segment, path) is { } cached) return cached;
         var bytes = await inner.GetAsync(key, cancellationToken);
-        if (BlockId.Hash(bytes) == segment) TryWrite(segment, bytes); // a damaged one is returned as is, for the caller to report
+        if (BlockId.Hash(bytes) == segment) TryWrite(path, bytes); // a damaged one is returned as is, for the caller to report
         return bytes;
     }
 
@@ -41,35 +41,46 @@ public sealed class SegmentCacheStore(IObjectStore inner, string directory) : IO
         var listed = new HashSet<string>(StringComparer.Ordinal);
         await foreach (var item in inner.ListAsync(prefix, cancellationToken))
         {
-            if (RemoteLayout.TryParseSegment(item.Key, out var segment)) listed.Add(segment.ToString());
+            if (TryPathOf(item.Key, out _, out string path)) listed.Add(path);
             yield return item;
         }
-        // Only a complete listing of the whole catalog says which segments are gone.
-        if (prefix == RemoteLayout.CatalogPrefix && Directory.Exists(directory))
-            foreach (var path in Directory.EnumerateFiles(directory))
-                if (!listed.Contains(Path.GetFileName(path))) TryDelete(path);
+        // Only a complete listing of the whole catalog (or audit log) says which segments are gone.
+        string? cached = prefix == RemoteLayout.CatalogPrefix ? directory : prefix == RemoteLayout.AuditPrefix ? AuditDirectory : null;
+        if (cached is not null && Directory.Exists(cached))
+            foreach (var path in Directory.EnumerateFiles(cached))
+                if (!listed.Contains(path)) TryDelete(path);
     }
 
     public Task<long> GetToAsync(string key, Stream destination, CancellationToken cancellationToken) => inner.GetToAsync(key, destination, cancellationToken);
     public Task<byte[]> GetRangeAsync(string key, long offset, int length, CancellationToken cancellationToken) => inner.GetRangeAsync(key, offset, length, cancellationToken);
     public Task<long?> StatAsync(string key, CancellationToken cancellationToken) => inner.StatAsync(key, cancellationToken);
 
-    private string PathOf(BlockId segment) => Path.Combine(directory, segment.ToString());
+    /// <summary>The audit log's segments, in a directory of their own: a listing of catalog/ must not drop them.</summary>
+    private string AuditDirectory => Path.Combine(directory, "audit");
+
+    /// <summary>Where the copy of a catalog or audit segment is kept; false for any other key.</summary>
+    private bool TryPathOf(string key, out BlockId segment, out string path)
+    {
+        if (RemoteLayout.TryParseSegment(key, out segment)) path = Path.Combine(directory, segment.ToString());
+        else if (RemoteLayout.TryParseAuditSegment(key, out segment)) path = Path.Combine(AuditDirectory, segment.ToString());
+        else path = "";
+        return path.Length > 0;
+    }
 
     private void Forget(string key)
     {
-        if (RemoteLayout.TryParseSegment(key, out var segment)) TryDelete(PathOf(segment));
+        if (TryPathOf(key, out _, out string path)) TryDelete(path);
     }
 
     // The cache is an optimisation: a copy it cannot read, write or delete costs a download, never the command.
 
-    private byte[]? TryRead(BlockId segment)
+    private static byte[]? TryRead(BlockId segment, string path)
     {
         try
         {
-            var cached = File.ReadAllBytes(PathOf(segment));
+            var cached = File.ReadAllBytes(path);
             if (BlockId.Hash(cached) == segment) return cached;
-            TryDelete(PathOf(segment));
+            TryDelete(path);
         }
         catch (IOException) { }
         catch (UnauthorizedAccessException) { }
@@ -78,12 +89,12 @@ public sealed class SegmentCacheStore(IObjectStore inner, string directory) : IO
 
     /// <summary>Temp file and rename: a reader never sees half a segment. No fsync: a copy lost in a crash is
     /// fetched again, and one damaged is caught by its hash.</summary>
-    private void TryWrite(BlockId segment, byte[] bytes)
+    private static void TryWrite(string path, byte[] bytes)
     {
-        string path = PathOf(segment), temp = path + ".tmp-" + Guid.NewGuid().ToString("N");
+        string temp = path + ".tmp-" + Guid.NewGuid().ToString("N");
         try
         {
-            Directory.CreateDirectory(directory);
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
             File.WriteAllBytes(temp, bytes);
             File.Move(temp, path, overwrite: true);
         }

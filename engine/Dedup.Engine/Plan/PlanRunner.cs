@@ -23,28 +23,44 @@ public delegate (int ExitCode, string Output) CommandRunner(string command, Time
 public sealed class PlanRunner(Repository.Repository repository, BackupPlan plan, IObjectStore? remote, CommandRunner commands)
 {
     private readonly List<AuditRecord> _records = [];
+    private readonly Stopwatch _elapsed = new();
+    private DateTimeOffset _start, _lastStep;
+    private bool _pushed;
 
     public async Task<IReadOnlyList<AuditRecord>> RunAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        (_start, _lastStep) = (now, DateTimeOffset.MinValue);
+        _elapsed.Restart();
+        await RunStepsAsync(now, cancellationToken);
+        if (_pushed) await PushAuditAsync(cancellationToken); // after a failed push the next run's push carries them
+        return _records;
+    }
+
+    private async Task RunStepsAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
         var clock = new FixedClock(now);
         foreach (var set in plan.Sets) await BackupSetAsync(set, now, clock, cancellationToken);
         bool weekly = Scheduler.IsWeekly(now, plan.Schedule), monthly = Scheduler.IsMonthly(now, plan.Schedule);
 
         if (remote is not null)
-            await StepAsync("push", null, now, async () =>
+            _pushed = await StepAsync("push", null, async () =>
             {
                 var report = await new MirrorPusher(repository, remote, new PushOptions()).PushAsync(cancellationToken);
-                return (report.Problems.Count == 0, $"{report.PacksUploaded} packs uploaded, {report.SnapshotsOnRemote} snapshots on the remote", report.BytesUploaded);
+                return new StepOutcome(report.Problems.Count == 0, $"{report.PacksUploaded} packs uploaded, {report.SnapshotsOnRemote} snapshots on the remote", report.BytesUploaded);
             });
 
         // Backups run at every run (hourly from cron, for a 1 h RPO); the day's check, drills and cleanup run once a day.
-        if (DoneToday("check", null, now)) return _records;
-        await StepAsync("check", null, now, () =>
+        if (DoneToday("check", null, now)) return;
+        await StepAsync("check", null, async () =>
         {
             double sample = monthly ? 100 : weekly ? plan.Schedule.SamplePercent : 0;
-            var report = Checker.Run(repository, readData: sample > 0, samplePercent: sample);
+            // Packs only on the remote (after a catalog-only recover) are where they should be, and read from there.
+            var copies = remote is not null && MirroredPacks.Needed(repository)
+                ? await MirroredPacks.LoadAsync(plan.Remote ?? "remote", remote, repository, cancellationToken) : null;
+            var report = Checker.Run(repository, readData: sample > 0, samplePercent: sample, copies: copies, cancellationToken: cancellationToken);
             string scope = monthly ? "all data read" : weekly ? $"{plan.Schedule.SamplePercent:0.#}% of packs read" : "structure";
-            return Task.FromResult((report.Ok, report.Ok ? scope : $"{scope}: {string.Join("; ", report.Errors.Take(3))}", 0L));
+            if (report.PacksElsewhere.Count > 0) scope += $"; {report.PacksElsewhere.Count} packs only on {plan.Remote}";
+            return new StepOutcome(report.Ok, report.Ok ? scope : $"{scope}: {string.Join("; ", report.Errors.Take(3))}", 0);
         });
 
         if (weekly || monthly)
@@ -54,35 +70,58 @@ public sealed class PlanRunner(Repository.Repository repository, BackupPlan plan
             {
                 var latest = SetSnapshots(set).LastOrDefault();
                 if (latest is null) continue;
-                _records.Add(Drill.Run(repository, loader, latest, monthly ? 100 : plan.Schedule.SamplePercent, now, set.Name));
+                _records.Add(Drill.Run(repository, loader, latest, monthly ? 100 : plan.Schedule.SamplePercent, StepTime(), set.Name));
             }
         }
 
         if (monthly)
         {
-            await StepAsync("forget", null, now, () =>
+            await StepAsync("forget", null, () =>
             {
                 var setTags = plan.Sets.Select(s => s.Tag).ToHashSet(StringComparer.Ordinal);
                 // Only the plan's snapshots: a pre-restore safety snapshot or a hand-made one is the user's to forget.
                 var planned = repository.Catalog.Snapshots().Where(s => s.Tags.Any(setTags.Contains)).ToList();
                 var drop = planned.Count == 0 ? [] : Retention.Apply(planned, plan.Retention).Where(d => !d.Keep).Select(d => d.Snapshot.Id).ToList();
                 repository.Catalog.Remove(drop, [], []);
-                return Task.FromResult((true, $"{drop.Count} snapshots forgotten", 0L));
+                return Task.FromResult(new StepOutcome(true, $"{drop.Count} snapshots forgotten", 0));
             });
-            await StepAsync("prune", null, now, async () =>
+            await StepAsync("prune", null, async () =>
             {
                 var report = await Pruner.RunAsync(repository, new PruneOptions(), cancellationToken);
                 if (remote is not null) await MirrorPruner.RunAsync(repository, remote, new PushOptions(), cancellationToken);
-                return (true, $"{report.PacksDeleted} packs deleted, {report.PacksRepacked} repacked", report.BytesFreed);
+                return new StepOutcome(true, $"{report.PacksDeleted} packs deleted, {report.PacksRepacked} repacked", report.BytesFreed);
             });
         }
-        return _records;
+    }
+
+    /// <summary>The run's own records (check, drills, prune came after the push) go to the bucket too, so a repository
+    /// recovered from it knows them. Not a step of its own: only a failure is recorded.</summary>
+    private async Task PushAuditAsync(CancellationToken cancellationToken)
+    {
+        var problems = new List<string>();
+        try
+        {
+            await AuditMirror.PushAsync(repository, remote!, problems, null, cancellationToken);
+            return;
+        }
+        catch (Exception e) when (e is DedupException or IOException) { problems.Add(e.Message); }
+        await StepAsync("push", null, () => Task.FromResult(new StepOutcome(false, $"audit log not pushed: {string.Join("; ", problems)}", 0)));
+    }
+
+    /// <summary>When a step starts: the run's time (which --now may set) plus the time the run has taken so far, and
+    /// always after the previous step, so the audit log lists a run's steps in the order they ran.</summary>
+    private DateTimeOffset StepTime()
+    {
+        var at = _start + _elapsed.Elapsed;
+        if (at <= _lastStep) at = _lastStep.AddTicks(1);
+        return _lastStep = at;
     }
 
     private bool DoneToday(string action, string? set, DateTimeOffset now)
     {
+        // The whole local day: a step's time is the run's time plus what the run took so far.
         var midnight = new DateTimeOffset(now.ToLocalTime().Date, now.ToLocalTime().Offset);
-        return repository.Catalog.Audit().Any(r => r.Action == action && r.Set == set && r.Ok && r.Time >= midnight && r.Time <= now);
+        return repository.Catalog.Audit().Any(r => r.Action == action && r.Set == set && r.Ok && r.Time >= midnight && r.Time < midnight.AddDays(1));
     }
 
     private IReadOnlyList<Snapshot> SetSnapshots(BackupSet set) =>
@@ -92,41 +131,45 @@ public sealed class PlanRunner(Repository.Repository repository, BackupPlan plan
     {
         if (set.PreBackup is { Length: > 0 } command)
         {
-            bool ok = await StepAsync("pre-backup", set.Name, now, () =>
+            bool ok = await StepAsync("pre-backup", set.Name, () =>
             {
                 var (exit, output) = commands(command, TimeSpan.FromMinutes(30));
-                return Task.FromResult((exit == 0, exit == 0 ? command : $"{command}: exit {exit}: {output.Trim()}", 0L));
+                return Task.FromResult(new StepOutcome(exit == 0, exit == 0 ? command : $"{command}: exit {exit}: {output.Trim()}", 0));
             });
             if (!ok) return; // backing up a half-made dump would record a snapshot that looks good and is not
         }
         var kind = Scheduler.KindFor(SetSnapshots(set), now, plan.Schedule);
-        await StepAsync("backup", set.Name, now, async () =>
+        await StepAsync("backup", set.Name, async () =>
         {
             var request = new BackupRequest { Paths = set.Paths, Excludes = set.Excludes, Kind = kind, Tags = [set.Tag], Host = plan.Host };
             var result = await BackupRunner.RunAsync(repository, request, NullBackupObserver.Instance, clock, cancellationToken);
             var t = result.Snapshot.Totals;
-            return (t.Errors == 0, $"{result.Snapshot.Kind.ToString().ToLowerInvariant()} {result.Snapshot.ShortId}: {t.Files} files, {t.Errors} unreadable", t.BytesAdded);
+            return new StepOutcome(t.Errors == 0, $"{result.Snapshot.Kind.ToString().ToLowerInvariant()} {result.Snapshot.ShortId}: {t.Files} files, {t.Errors} unreadable",
+                t.BytesAdded, result.Snapshot.Id);
         }, kind.ToString().ToLowerInvariant());
     }
 
-    /// <summary>Runs one step and records it; a failure is recorded, not thrown.</summary>
-    private async Task<bool> StepAsync(string action, string? set, DateTimeOffset now, Func<Task<(bool Ok, string Detail, long Bytes)>> step, string? kind = null)
+    private sealed record StepOutcome(bool Ok, string Detail, long Bytes, string? Snapshot = null);
+
+    /// <summary>Runs one step and records it, at the time it started; a failure is recorded, not thrown.</summary>
+    private async Task<bool> StepAsync(string action, string? set, Func<Task<StepOutcome>> step, string? kind = null)
     {
+        var time = StepTime();
         var clock = Stopwatch.StartNew();
-        (bool ok, string detail, long bytes) outcome;
+        StepOutcome outcome;
         try { outcome = await step(); }
         catch (Exception e) when (e is DedupException or IOException or UnauthorizedAccessException)
         {
-            outcome = (false, e.Message, 0);
+            outcome = new StepOutcome(false, e.Message, 0);
         }
         var record = new AuditRecord
         {
-            Time = now, Action = action, Set = set, Kind = kind, Ok = outcome.ok, Detail = outcome.detail,
-            Seconds = Math.Round(clock.Elapsed.TotalSeconds, 3), Bytes = outcome.bytes,
+            Time = time, Action = action, Set = set, Kind = kind, Snapshot = outcome.Snapshot, Ok = outcome.Ok, Detail = outcome.Detail,
+            Seconds = Math.Round(clock.Elapsed.TotalSeconds, 3), Bytes = outcome.Bytes,
         };
         repository.Catalog.AppendAudit(record);
         _records.Add(record);
-        return outcome.ok;
+        return outcome.Ok;
     }
 
     private sealed class FixedClock(DateTimeOffset now) : TimeProvider

@@ -69,7 +69,7 @@ public static class PlanStatus
             else if (last is not null && mirror.Snapshots.FirstOrDefault(c => c.Snapshot.Id == last.Id) is { } copies)
             {
                 (local, remote) = (copies.Local, copies.Remote);
-                if (!copies.Local) problems.Add("latest snapshot is not complete in the local repository");
+                if (!copies.Local) problems.Add($"latest snapshot is not complete in the local repository ('dedup recover --remote {plan.Remote} --all' fetches what is missing from the remote)");
                 if (!copies.Remote) problems.Add($"latest snapshot is not complete on the remote ({copies.PacksPending} packs to push)");
             }
             return new SetStatus

@@ -81,6 +81,27 @@ public sealed class Catalog(ICatalogStore store, IBlobSealer sealer) : IDisposab
             yield return new CatalogRecord(CatalogRecordKind.Pack, pack.ToArray(), lengths.GetValueOrDefault(pack), entries);
     }
 
+    /// <summary>The audit log, sealed as stored: what the mirror uploads beside the catalog.</summary>
+    public IEnumerable<CatalogRecord> ExportAuditRecords() =>
+        store.AuditRecords().Select(r => new CatalogRecord(CatalogRecordKind.Audit, Encoding.UTF8.GetBytes(r.Id), 0, r.Record));
+
+    /// <summary>Adds audit records from the mirror that this log lacks, each authenticated and decoded first; the
+    /// ids travel with them, so the log keeps its order. Returns how many were added.</summary>
+    public int ImportAudit(IEnumerable<CatalogRecord> records)
+    {
+        var have = store.AuditRecords().Select(r => r.Id).ToHashSet(StringComparer.Ordinal);
+        int added = 0;
+        foreach (var record in records.Where(r => r.Kind == CatalogRecordKind.Audit))
+        {
+            string id = Encoding.UTF8.GetString(record.Id);
+            if (!have.Add(id)) continue;
+            AuditRecord.Decode(Open(record.Id, record.Sealed, "audit record"));
+            store.AppendAudit(id, record.Sealed);
+            added++;
+        }
+        return added;
+    }
+
     /// <summary>Adds records from another copy of this repository's catalog (the mirror's). Each is authenticated
     /// and decoded before anything is stored; records already present are skipped. Trees go in before the
     /// snapshots that name them. Returns how many records were added.</summary>
@@ -118,6 +139,9 @@ public sealed class Catalog(ICatalogStore store, IBlobSealer sealer) : IDisposab
                     if (SnapshotCodec.Decode(Open(record.Id, record.Sealed, $"snapshot {id[..Math.Min(8, id.Length)]}")).Id != id)
                         throw new CorruptDataException($"catalog snapshot {id[..Math.Min(8, id.Length)]} is damaged (id mismatch)");
                     newSnapshots.Add((id, record.Sealed));
+                    break;
+                case CatalogRecordKind.Audit:
+                    added += ImportAudit([record]);
                     break;
                 default:
                     throw new CorruptDataException($"catalog record of unknown kind {(int)record.Kind}");

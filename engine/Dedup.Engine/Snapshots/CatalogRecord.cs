@@ -9,6 +9,8 @@ public enum CatalogRecordKind : byte
     Pack = 1,
     Tree = 2,
     Snapshot = 3,
+    /// <summary>One audit log record; its id is the audit id (UTF-8), which sorts by time.</summary>
+    Audit = 4,
 }
 
 /// <summary>One catalog record as stored: still sealed with the data key and bound to its id. The mirror moves

@@ -89,4 +89,25 @@ public class SegmentCacheTests
         await foreach (var _ in cached.ListAsync(RemoteLayout.CatalogPrefix, None)) { }
         Assert.Equal(kept[RemoteLayout.CatalogPrefix.Length..], Path.GetFileName(Directory.EnumerateFiles(directory).Single()));
     }
+
+    [Fact]
+    public async Task Audit_segments_are_cached_apart_and_only_a_listing_of_the_audit_log_drops_them()
+    {
+        using var sandbox = new Sandbox();
+        var (bucket, wire, cached, directory) = Create(sandbox);
+        var (catalogKey, catalogBytes) = Segment(6);
+        var (_, auditBytes) = Segment(7);
+        string auditKey = RemoteLayout.AuditSegment(BlockId.Hash(auditBytes));
+        await bucket.PutAsync(catalogKey, catalogBytes, None);
+        await bucket.PutAsync(auditKey, auditBytes, None);
+        await cached.GetAsync(auditKey, None);
+        await cached.GetAsync(auditKey, None);
+        Assert.Equal(auditBytes.Length, wire.BytesDownloaded);
+
+        await foreach (var _ in cached.ListAsync(RemoteLayout.CatalogPrefix, None)) { }
+        Assert.Single(Directory.EnumerateFiles(Path.Combine(directory, "audit")));
+        await bucket.DeleteAsync(auditKey, None);
+        await foreach (var _ in cached.ListAsync(RemoteLayout.AuditPrefix, None)) { }
+        Assert.Empty(Directory.EnumerateFiles(Path.Combine(directory, "audit")));
+    }
 }
