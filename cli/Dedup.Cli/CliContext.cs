@@ -53,9 +53,17 @@ public sealed class CliContext(ParseResult parse)
     public Repository.Repository Open(string command, bool forWriting = false) =>
         Repository.Repository.Open(RepositoryPath, Catalogs, Password, command, LockWait, forWriting);
 
-    /// <summary>The repository password: $DEDUP_PASSWORD, else --password-file, else a prompt without echo on a terminal.</summary>
-    public string Password() => Passwords.Read(Parse.GetValue(GlobalOptions.PasswordFile) ?? Environment.GetEnvironmentVariable("DEDUP_PASSWORD_FILE"),
-        "DEDUP_PASSWORD", "enter password for repository: ", confirm: false);
+    /// <summary>The repository password: $DEDUP_PASSWORD, else --password-file ($DEDUP_PASSWORD_FILE), else
+    /// --password-command ($DEDUP_PASSWORD_COMMAND), else a prompt without echo on a terminal.</summary>
+    public string Password() => Passwords.Read(PasswordFile, "DEDUP_PASSWORD", "enter password for repository: ", confirm: false, PasswordCommand);
+
+    /// <summary>The password for a new repository: the same sources, and a prompt asks twice.</summary>
+    public string NewRepositoryPassword() => Passwords.Read(PasswordFile, "DEDUP_PASSWORD", "enter password for new repository: ", confirm: true, PasswordCommand);
+
+    private string? PasswordFile => Parse.GetValue(GlobalOptions.PasswordFile) ?? NonEmpty(Environment.GetEnvironmentVariable("DEDUP_PASSWORD_FILE"));
+    private string? PasswordCommand => Parse.GetValue(GlobalOptions.PasswordCommand) ?? NonEmpty(Environment.GetEnvironmentVariable("DEDUP_PASSWORD_COMMAND"));
+
+    private static string? NonEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 
     public void Error(string message) => Console.Error.WriteLine($"dedup: {message}");
 

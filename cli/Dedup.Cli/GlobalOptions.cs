@@ -42,5 +42,11 @@ public static class GlobalOptions
         Recursive = true,
     };
 
-    public static IEnumerable<Option> All => [Repo, PasswordFile, Json, Verbose, Quiet, Wait];
+    public static readonly Option<string?> PasswordCommand = new("--password-command")
+    {
+        Description = "run this shell command and use the first line it prints as the password (default: $DEDUP_PASSWORD_COMMAND), e.g. 'pass show backup'",
+        Recursive = true,
+    };
+
+    public static IEnumerable<Option> All => [Repo, PasswordFile, PasswordCommand, Json, Verbose, Quiet, Wait];
 }

@@ -36,10 +36,17 @@ root.Subcommands.Add(PlanCommands.Verify());
 root.Subcommands.Add(PlanCommands.Run());
 root.Subcommands.Add(PlanCommands.Status());
 root.Subcommands.Add(PlanCommands.Audit());
+root.Subcommands.Add(CompletionCommand.Create());
+root.Subcommands.Add(GenerateCommand.Create(root));
 
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)
 {
+    if (Dedup.Cli.Help.DidYouMean.Suggest(parse) is { } suggestion)
+    {
+        Console.Error.WriteLine($"dedup: unknown command '{parse.UnmatchedTokens.First(t => !t.StartsWith('-'))}'; did you mean '{suggestion}'?");
+        return ExitCodes.Usage;
+    }
     foreach (var error in parse.Errors) Console.Error.WriteLine($"dedup: {error.Message}");
     Console.Error.WriteLine("Run 'dedup --help' for usage.");
     return ExitCodes.Usage;

@@ -50,7 +50,7 @@ public static class BackupCommand
             var result = await ProgressDisplay.RunAsync(context, "backup", "files", counter =>
             {
                 observer = new BackupProgress(counter, context);
-                if (context.Interactive && !fromStdin) _ = Task.Run(() => counter.SetTotal(SourceSize.Of(sources)));
+                if (context.Interactive && !fromStdin) _ = Task.Run(() => SourceSize.Scan(sources, counter));
                 return BackupRunner.RunAsync(repository, request, observer, TimeProvider.System, ct);
             });
             Report(context, result, clock.Elapsed);
@@ -102,24 +102,26 @@ public static class BackupCommand
     }
 }
 
-/// <summary>A quick pre-scan of the sources' total size, so the progress display can show an ETA.</summary>
+/// <summary>A quick pre-scan of the sources, so the progress display can show files done of files found and an
+/// ETA: it counts into the display's counter as it walks, so the total grows while the backup runs.</summary>
 public static class SourceSize
 {
-    public static long Of(IEnumerable<string> paths)
+    public static void Scan(IEnumerable<string> paths, ProgressCounter counter)
     {
-        long total = 0;
+        counter.StartScan();
         foreach (var path in paths)
         {
             try
             {
-                if (File.Exists(path)) total += new FileInfo(path).Length;
+                if (File.Exists(path) && new FileInfo(path).LinkTarget is null) counter.Found(new FileInfo(path).Length);
                 // Links are stored as links: what they point to is not part of the backup.
-                else if (Directory.Exists(path))
-                    total += TreeWalk.Entries(path, (ref FileSystemEntry e) => e.Length,
-                        (ref FileSystemEntry e) => !e.IsDirectory && !TreeWalk.IsSymlink(e), ignoreInaccessible: true).Sum();
+                else if (Directory.Exists(path) && new FileInfo(path).LinkTarget is null)
+                    foreach (long size in TreeWalk.Entries(path, (ref FileSystemEntry e) => e.Length,
+                        (ref FileSystemEntry e) => !e.IsDirectory && !TreeWalk.IsSymlink(e), ignoreInaccessible: true))
+                        counter.Found(size);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
         }
-        return total;
+        counter.EndScan();
     }
 }

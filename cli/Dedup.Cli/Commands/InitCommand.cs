@@ -20,7 +20,7 @@ public static class InitCommand
             bool encrypted = parse.GetValue(encryption) == RepositoryConfig.EncryptionAesGcm;
             var options = new InitOptions
             {
-                Password = encrypted ? Passwords.Read(parse.GetValue(GlobalOptions.PasswordFile), "DEDUP_PASSWORD", "enter password for new repository: ", confirm: true) : null,
+                Password = encrypted ? context.NewRepositoryPassword() : null,
                 Kdf = new KdfParameters(parse.GetValue(kdfMemory) * 1024, parse.GetValue(kdfIterations)),
             };
             options.Kdf.Validate();

@@ -47,6 +47,7 @@ public static class RestoreCommand
             {
                 var trees = new TreeReader(repository.Catalog, repository.Hasher);
                 counter.SetTotal(include.Length == 0 ? snap.Totals.Bytes : -1);
+                if (include.Length == 0) counter.SetItemsFound(snap.Totals.Files);
                 var observer = new RestoreProgress(counter, context);
                 return Task.FromResult(new Restorer(loader, trees, observer).Restore(snap, include, parse.GetValue(target)!, options, ct));
             });
@@ -121,8 +122,15 @@ public static class RestoreCommand
     {
         public void BytesWritten(long bytes) => counter.AddBytes(bytes);
 
+        public void FileDone(string path)
+        {
+            counter.AddItem();
+            counter.Current = path;
+        }
+
         public void Error(string path, Exception error)
         {
+            counter.AddError();
             context.Error($"error: {path}: {error.Message}");
             if (context.Verbose) Console.Error.WriteLine(error);
         }

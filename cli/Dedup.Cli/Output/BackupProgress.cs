@@ -9,6 +9,7 @@ public sealed class BackupProgress(ProgressCounter counter, CliContext context) 
     public long Errors => Interlocked.Read(ref _errors);
 
     public void BytesProcessed(long bytes) => counter.AddBytes(bytes);
+    public void FileStarted(string path) => counter.Current = path;
     public void FileDone(string path, long size) => counter.AddItem();
 
     public void Warning(string path, string message)
@@ -19,6 +20,7 @@ public sealed class BackupProgress(ProgressCounter counter, CliContext context) 
     public void Error(string path, Exception error)
     {
         Interlocked.Increment(ref _errors);
+        counter.AddError();
         context.Error($"error: {path}: {Reason(error)}");
         if (context.Verbose) Console.Error.WriteLine(error);
     }

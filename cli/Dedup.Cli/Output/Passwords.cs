@@ -3,10 +3,11 @@ using Dedup.Core;
 
 namespace Dedup.Cli;
 
-/// <summary>Where passwords come from, in restic's order: an environment variable, a file, a prompt on a terminal.</summary>
+/// <summary>Where passwords come from, in restic's order: an environment variable, a file, a command (a secrets
+/// manager), a prompt on a terminal.</summary>
 public static class Passwords
 {
-    public static string Read(string? file, string environmentVariable, string prompt, bool confirm)
+    public static string Read(string? file, string environmentVariable, string prompt, bool confirm, string? command = null)
     {
         string? fromEnvironment = Environment.GetEnvironmentVariable(environmentVariable);
         if (!string.IsNullOrEmpty(fromEnvironment)) return fromEnvironment;
@@ -15,11 +16,28 @@ public static class Passwords
             try { return File.ReadAllText(file).TrimEnd('\r', '\n'); }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new DedupException($"cannot read the password file {file}: {e.Message}"); }
         }
+        if (!string.IsNullOrEmpty(command)) return FromCommand(command);
         if (Console.IsInputRedirected || Console.IsErrorRedirected)
-            throw new DedupException($"a password is needed: set ${environmentVariable}, pass --password-file, or run on a terminal");
+            throw new DedupException($"a password is needed: set ${environmentVariable}, pass --password-file or --password-command, or run on a terminal");
         string password = Prompt(prompt);
         if (confirm && Prompt("enter the password again: ") != password) throw new DedupException("the passwords do not match");
         if (password.Length == 0) throw new DedupException("an empty password is not allowed");
+        return password;
+    }
+
+    /// <summary>The first line <paramref name="command"/> (run by /bin/sh, as restic users write it: `pass show
+    /// backup`, `secret-tool lookup …`) prints; its stderr and stdin stay the terminal's, so it can ask too.</summary>
+    private static string FromCommand(string command)
+    {
+        var info = new System.Diagnostics.ProcessStartInfo("/bin/sh") { RedirectStandardOutput = true, UseShellExecute = false };
+        info.ArgumentList.Add("-c");
+        info.ArgumentList.Add(command);
+        using var process = System.Diagnostics.Process.Start(info) ?? throw new DedupException($"could not run the password command '{command}'");
+        string output = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        if (process.ExitCode != 0) throw new DedupException($"the password command '{command}' exited with code {process.ExitCode}");
+        string password = output.Split('\n')[0].TrimEnd('\r');
+        if (password.Length == 0) throw new DedupException($"the password command '{command}' printed no password");
         return password;
     }
 

@@ -180,6 +180,7 @@ public sealed class Archiver
 
         BlockId[] blocks;
         long size;
+        _observer.FileStarted(path);
         try
         {
             using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.SequentialScan);

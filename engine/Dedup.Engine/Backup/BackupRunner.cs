@@ -56,6 +56,7 @@ public static class BackupRunner
     {
         public List<string> Paths { get; } = [];
         public void BytesProcessed(long bytes) => inner.BytesProcessed(bytes);
+        public void FileStarted(string path) => inner.FileStarted(path);
         public void FileDone(string path, long size) => inner.FileDone(path, size);
         public void Warning(string path, string message) => inner.Warning(path, message);
 

@@ -5,6 +5,8 @@ namespace Dedup.Backup;
 public interface IBackupObserver
 {
     void BytesProcessed(long bytes);
+    /// <summary>A regular file is about to be read (for a "current file" display).</summary>
+    void FileStarted(string path) { }
     void FileDone(string path, long size);
     /// <summary>Something the user should know, but the file is saved (e.g. it changed while read).</summary>
     void Warning(string path, string message);

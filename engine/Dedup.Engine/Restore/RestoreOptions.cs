@@ -11,6 +11,8 @@ public sealed record RestoreOptions
 public interface IRestoreObserver
 {
     void BytesWritten(long bytes);
+    /// <summary>A file (or symlink) is in place.</summary>
+    void FileDone(string path) { }
     void Error(string path, Exception error);
 }
 

@@ -65,6 +65,7 @@ public sealed class Restorer(IBlockLoader loader, TreeReader trees, IRestoreObse
             try
             {
                 long written = RestoreFile(file, options);
+                observer.FileDone(file.StoredPath);
                 Interlocked.Add(ref bytes, written);
                 Interlocked.Increment(ref restored);
                 if (options.Verify) Interlocked.Increment(ref verified);

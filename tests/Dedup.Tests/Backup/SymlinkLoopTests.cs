@@ -1,3 +1,4 @@
+using Dedup.Cli;
 using Dedup.Cli.Commands;
 using Dedup.Tests.Support;
 
@@ -18,9 +19,11 @@ public class SymlinkLoopTests
         File.CreateSymbolicLink(Path.Combine(source, "x", "b", "self-2"), "../b");
         File.CreateSymbolicLink(Path.Combine(source, "up"), ".");
 
-        var sized = Task.Run(() => SourceSize.Of([source]));
+        var counter = new ProgressCounter();
+        var sized = Task.Run(() => SourceSize.Scan([source], counter));
         Assert.True(sized.Wait(TimeSpan.FromSeconds(30)), "the size pre-scan followed the links");
-        Assert.Equal(10_000, sized.Result);
+        Assert.Equal(10_000, counter.Total);
+        Assert.Equal(1, counter.ItemsFound);
 
         var cli = new DedupCli(sandbox.Path("repo"));
         Assert.Equal(0, cli.Init().ExitCode);
