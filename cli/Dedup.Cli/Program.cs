@@ -36,6 +36,7 @@ root.Subcommands.Add(PlanCommands.Verify());
 root.Subcommands.Add(PlanCommands.Run());
 root.Subcommands.Add(PlanCommands.Status());
 root.Subcommands.Add(PlanCommands.Audit());
+root.Subcommands.Add(VersionCommand.Create());
 
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)
