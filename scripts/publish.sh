@@ -22,7 +22,7 @@ esac
 
 # Its own bin/obj tree (--artifacts-path): a RID-specific restore and build must not rewrite the obj/ and
 # bin/ of the working tree, which `dotnet build` and the tests are using. Kept between runs, so a second
-# publish of the same RID is incremental.
+# publish of the same RID is incremental. No build servers: nothing of the build outlives it (tests run it).
 build="$root/artifacts/build"
 
 dotnet publish "$root/cli/Dedup.Cli" \
@@ -32,6 +32,7 @@ dotnet publish "$root/cli/Dedup.Cli" \
   --artifacts-path "$build" \
   --output "$out" \
   --nologo \
+  --disable-build-servers \
   -p:PublishSingleFile=true \
   -p:IncludeNativeLibrariesForSelfExtract=true \
   -p:DebugType=embedded

@@ -43,8 +43,12 @@ public static class VersionCommand
             OperatingSystem.IsLinux() ? "linux" : RuntimeInformation.OSDescription,
             RuntimeInformation.OSArchitecture.ToString().ToLowerInvariant(),
             RuntimeInformation.RuntimeIdentifier,
-            // An assembly loaded from a single-file bundle has no file of its own.
-            SingleFile: string.IsNullOrEmpty(typeof(VersionCommand).Assembly.Location),
+            SingleFile: IsSingleFile(),
             BlockCodec.UsesNativeZstd ? "libzstd" : "managed");
     }
+
+    // IL3000 warns that Location is empty in a single-file bundle: that emptiness is what is asked here.
+#pragma warning disable IL3000
+    private static bool IsSingleFile() => string.IsNullOrEmpty(typeof(VersionCommand).Assembly.Location);
+#pragma warning restore IL3000
 }
