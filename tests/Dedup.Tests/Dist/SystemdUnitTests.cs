@@ -26,7 +26,8 @@ public class SystemdUnitTests
     [Fact]
     public void The_units_pass_systemd_analyze_verify()
     {
-        if (!File.Exists("/usr/bin/systemd-analyze")) return;
+        // .ci/run installs it: there a missing systemd-analyze fails the test instead of skipping it.
+        if (!File.Exists("/usr/bin/systemd-analyze") && Environment.GetEnvironmentVariable("CI") != "true") return;
         using var sandbox = new Sandbox();
         // verify checks that ExecStart's program exists: point it at a real dedup, as an install would.
         File.WriteAllText(sandbox.Path("dedup.service"), Unit("dedup.service").Replace(InstalledBinary, Wrapper(sandbox)));
