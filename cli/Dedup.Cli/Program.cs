@@ -37,6 +37,7 @@ root.Subcommands.Add(PlanCommands.Run());
 root.Subcommands.Add(PlanCommands.Status());
 root.Subcommands.Add(PlanCommands.Audit());
 root.Subcommands.Add(CompletionCommand.Create());
+root.Subcommands.Add(VersionCommand.Create());
 root.Subcommands.Add(GenerateCommand.Create(root));
 
 var parse = root.Parse(args);
