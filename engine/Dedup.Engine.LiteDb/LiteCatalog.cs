@@ -1,3 +1,4 @@
+using System.Reflection;
 using System.Runtime.ExceptionServices;
 using Dedup.Core;
 using Dedup.Repository;
@@ -41,6 +42,7 @@ public sealed class LiteCatalog : ICatalogStore
     {
         if (access != CatalogAccess.Create && !File.Exists(path)) throw new CorruptDataException($"catalog {path} is missing");
         Stream? data = null, log = null;
+        LiteCatalog? catalog = null;
         try
         {
             bool readOnly = access == CatalogAccess.ReadOnly;
@@ -55,13 +57,20 @@ public sealed class LiteCatalog : ICatalogStore
                 log = new DurableFileStream(path + "-log", FileMode.OpenOrCreate);
             }
             var engine = new LiteEngine(new EngineSettings { DataStream = data, LogStream = log, ReadOnly = readOnly });
-            var catalog = new LiteCatalog(path, new LiteDatabase(engine, new BsonMapper(), disposeOnClose: true), data, log);
+            catalog = new LiteCatalog(path, new LiteDatabase(engine, new BsonMapper(), disposeOnClose: true), data, log);
             catalog.CheckSchema(access == CatalogAccess.Create);
             return catalog;
         }
         catch (Exception e)
         {
-            // Closed whatever the cause: the streams hold the file locks.
+            // Closed whatever the cause: the streams hold the file locks, and a LiteDB left open with a query
+            // that failed on damaged pages would be finalized later, on the GC thread (AbandonTransactions).
+            if (catalog is not null)
+            {
+                catalog.AbandonTransactions();
+                try { catalog._db.Dispose(); }
+                catch (Exception) { }
+            }
             CloseQuietly(data);
             CloseQuietly(log);
             if (e is CorruptDataException or IOException) throw;
@@ -138,8 +147,30 @@ public sealed class LiteCatalog : ICatalogStore
         catch (Exception e)
         {
             _writeFailure = ExceptionDispatchInfo.Capture(e is IOException or UnauthorizedAccessException ? new RepositoryWriteException($"the catalog {_path}", e) : e);
+            AbandonTransactions();
             _writeFailure.Throw();
         }
+    }
+
+    /// <summary>
+    /// LiteDB 5 leaves the transaction of a failed write open, and its finalizer later runs on the GC thread and
+    /// throws there, ending the process long after the error was reported (litedb-org/LiteDB#2828): a `dedup run`
+    /// going on to its next set, or the test host. This catalog is never written again after a failure, so its
+    /// transactions are taken off the finalizer queue. Best effort through LiteDB's private fields (5.0.x): if
+    /// they are not there, nothing changes.
+    /// </summary>
+    private void AbandonTransactions()
+    {
+        const BindingFlags Private = BindingFlags.Instance | BindingFlags.NonPublic;
+        try
+        {
+            var engine = typeof(LiteDatabase).GetField("_engine", Private)?.GetValue(_db);
+            var monitor = engine?.GetType().GetField("_monitor", Private)?.GetValue(engine);
+            if (monitor?.GetType().GetField("_transactions", Private)?.GetValue(monitor) is not System.Collections.IDictionary open) return;
+            lock (open)
+                foreach (var transaction in open.Values) GC.SuppressFinalize(transaction!);
+        }
+        catch (Exception) { }
     }
 
     public IEnumerable<(BlockId Id, byte[] Data)> TreeRecords() => Guard(() =>
