@@ -49,30 +49,48 @@ public static class PlanCommands
             var plan = LoadPlan(context, parse, policy);
             using var repository = context.Open("run", forWriting: true);
             using var connection = plan.Remote is { } remote ? Remotes.ConnectCached(context, Remotes.Resolve(context, remote)) : null;
-            var records = await ProgressDisplay.RunAsync(context, "run", "steps", _ =>
-                new PlanRunner(repository, plan, connection?.Store, RunShell).RunAsync(Now(parse, now), ct));
+            var runner = new PlanRunner(repository, plan, connection?.Store, RunShell, Ping);
+            var records = await ProgressDisplay.RunAsync(context, "run", "steps", _ => runner.RunAsync(Now(parse, now), ct));
             if (context.Json) Console.Out.WriteLine(Format.ToJson(records));
             else if (!context.Quiet)
                 foreach (var r in records)
                     Console.Out.WriteLine($"{(r.Ok ? "ok  " : "FAIL")}  {r.Action,-10} {r.Set ?? "-",-12} {r.Detail} ({r.Seconds:0.##} s)");
-            int failed = records.Count(r => !r.Ok);
-            if (failed > 0) context.Error($"{failed} steps failed (see above, or 'dedup audit')");
-            return failed == 0 ? ExitCodes.Success : ExitCodes.Error;
+            foreach (var warning in runner.Warnings) context.Error($"warning: {warning}");
+            // On stderr whatever the output mode: cron (--quiet) mails only this, and it must say what failed and why.
+            var failed = records.Where(r => !r.Ok).ToList();
+            foreach (var r in failed) context.Error($"{r.Action}{(r.Set is null ? "" : " " + r.Set)} failed: {r.Detail}");
+            if (failed.Count > 0) context.Error($"{failed.Count} {(failed.Count == 1 ? "step" : "steps")} failed ('dedup audit' lists the whole run)");
+            return failed.Count == 0 ? ExitCodes.Success : ExitCodes.Error;
         }));
         return command;
     }
 
-    /// <summary>A set's pre-backup command, through /bin/sh, with a timeout.</summary>
-    private static (int, string) RunShell(string commandLine, TimeSpan timeout)
+    /// <summary>A hook command, through /bin/sh as borgmatic does, with a timeout; what it said on stderr comes back.</summary>
+    private static (int, string) RunShell(string commandLine, TimeSpan timeout, IReadOnlyDictionary<string, string> environment)
     {
         var info = new ProcessStartInfo("/bin/sh") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.ArgumentList.Add("-c");
         info.ArgumentList.Add(commandLine);
+        foreach (var (name, value) in environment) info.Environment[name] = value;
         using var process = Process.Start(info)!;
         var output = process.StandardError.ReadToEndAsync();
         process.StandardOutput.ReadToEnd();
         if (!process.WaitForExit(timeout)) { process.Kill(entireProcessTree: true); return (-1, "timed out"); }
         return (process.ExitCode, output.Result);
+    }
+
+    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(10) };
+
+    /// <summary>A monitoring ping: GET, 10 s at most; what went wrong comes back as text (a ping never fails a run).</summary>
+    private static async Task<string?> Ping(string url, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var response = await Http.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+            return response.IsSuccessStatusCode ? null : $"HTTP {(int)response.StatusCode} {response.ReasonPhrase}";
+        }
+        catch (HttpRequestException e) { return e.Message; }
+        catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested) { return $"no answer in {Http.Timeout.TotalSeconds:0} s"; }
     }
 
     public static Command Status()
