@@ -97,7 +97,9 @@ public static class PlanCommands
     {
         var policy = PolicyOption();
         var now = NowOption();
-        var command = new Command("status", "Per backup set: RPO, RTO (from the last drill) and 3-2-1 against the plan; exit 0 only if all hold") { policy, now };
+        var prometheus = new Option<bool>("--prometheus") { Description = "write the Prometheus text format (for node_exporter's textfile collector)" };
+        var output = new Option<string?>("--output", "-o") { Description = "write to this file instead of stdout, atomically (a temp file renamed into place)" };
+        var command = new Command("status", "Per backup set: RPO, RTO (from the last drill) and 3-2-1 against the plan; exit 0 only if all hold") { policy, now, prometheus, output };
         command.SetAction((parse, ct) => CliContext.RunAsync(parse, async context =>
         {
             var plan = LoadPlan(context, parse, policy);
@@ -110,9 +112,17 @@ public static class PlanCommands
                 mirror = await MirrorStatus.ComputeAsync(repository, connection.Store, ct);
             }
             var report = PlanStatus.Compute(repository, plan, at, mirror);
-            if (context.Json)
+            var text = new StringWriter { NewLine = "\n" };
+            if (parse.GetValue(prometheus))
             {
-                Console.Out.WriteLine(Format.ToJson(new
+                var packs = repository.Catalog.Packs();
+                var snapshots = repository.Catalog.Snapshots();
+                var size = new RepositorySize(packs.Sum(p => p.Length), repository.Index.Values.Sum(l => (long)l.RawLength), snapshots.Sum(s => s.Totals.Bytes), snapshots.Count);
+                text.Write(PrometheusText.Write(report, plan.Remote, size));
+            }
+            else if (context.Json)
+            {
+                text.WriteLine(Format.ToJson(new
                 {
                     ok = report.Ok,
                     now = at,
@@ -139,15 +149,23 @@ public static class PlanCommands
             }
             else
             {
-                Console.Out.WriteLine($"{"Set",-14} {"Tier",-9} {"Age / RPO",-16} {"Restore / RTO",-18} {"3-2-1",-6} Problems");
+                text.WriteLine($"{"Set",-14} {"Tier",-9} {"Age / RPO",-16} {"Restore / RTO",-18} {"3-2-1",-6} Problems");
                 foreach (var s in report.Sets)
                 {
                     string age = s.Age is { } a ? $"{PlanStatus.Describe(a)} / {PlanStatus.Describe(s.Objectives.Rpo)}" : $"- / {PlanStatus.Describe(s.Objectives.Rpo)}";
                     string rto = s.EstimatedRestore is { } e ? $"{PlanStatus.Describe(e)} / {PlanStatus.Describe(s.Objectives.Rto)}" : $"- / {PlanStatus.Describe(s.Objectives.Rto)}";
-                    Console.Out.WriteLine($"{s.Set.Name,-14} {s.Set.Tier.ToString().ToLowerInvariant(),-9} {age,-16} {rto,-18} {(s.CopiesMet ? "yes" : "NO"),-6} {(s.Ok ? "-" : string.Join("; ", s.Problems))}");
+                    text.WriteLine($"{s.Set.Name,-14} {s.Set.Tier.ToString().ToLowerInvariant(),-9} {age,-16} {rto,-18} {(s.CopiesMet ? "yes" : "NO"),-6} {(s.Ok ? "-" : string.Join("; ", s.Problems))}");
                 }
-                Console.Out.WriteLine(report.LastCheck is { } c ? $"last check: {Format.Time(c.Time)} {(c.Ok ? "ok" : "FAILED: " + c.Detail)}" : "last check: none in the last 48 h");
+                text.WriteLine(report.LastCheck is { } c ? $"last check: {Format.Time(c.Time)} {(c.Ok ? "ok" : "FAILED: " + c.Detail)}" : "last check: none in the last 48 h");
             }
+            // A monitoring file is replaced whole or not at all: a scrape never reads half of it, and a run that
+            // holds the lock (exit 11, thrown above) leaves the previous answer in place.
+            if (parse.GetValue(output) is { Length: > 0 } file)
+            {
+                string path = Path.GetFullPath(file);
+                Storage.DurableFile.Write(path, System.Text.Encoding.UTF8.GetBytes(text.ToString()), Path.GetDirectoryName(path)!);
+            }
+            else Console.Out.Write(text.ToString());
             if (!report.Ok) context.Error("objectives not met");
             return report.Ok ? ExitCodes.Success : ExitCodes.Error;
         }));
