@@ -49,25 +49,29 @@ public static class PlanCommands
             var plan = LoadPlan(context, parse, policy);
             using var repository = context.Open("run", forWriting: true);
             using var connection = plan.Remote is { } remote ? Remotes.ConnectCached(context, Remotes.Resolve(context, remote)) : null;
-            var records = await ProgressDisplay.RunAsync(context, "run", "steps", _ =>
-                new PlanRunner(repository, plan, connection?.Store, RunShell).RunAsync(Now(parse, now), ct));
+            var runner = new PlanRunner(repository, plan, connection?.Store, RunShell, Ping);
+            var records = await ProgressDisplay.RunAsync(context, "run", "steps", _ => runner.RunAsync(Now(parse, now), ct));
             if (context.Json) Console.Out.WriteLine(Format.ToJson(records));
             else if (!context.Quiet)
                 foreach (var r in records)
                     Console.Out.WriteLine($"{(r.Ok ? "ok  " : "FAIL")}  {r.Action,-10} {r.Set ?? "-",-12} {r.Detail} ({r.Seconds:0.##} s)");
-            int failed = records.Count(r => !r.Ok);
-            if (failed > 0) context.Error($"{failed} steps failed (see above, or 'dedup audit')");
-            return failed == 0 ? ExitCodes.Success : ExitCodes.Error;
+            foreach (var warning in runner.Warnings) context.Error($"warning: {warning}");
+            // On stderr whatever the output mode: cron (--quiet) mails only this, and it must say what failed and why.
+            var failed = records.Where(r => !r.Ok).ToList();
+            foreach (var r in failed) context.Error($"{r.Action}{(r.Set is null ? "" : " " + r.Set)} failed: {r.Detail}");
+            if (failed.Count > 0) context.Error($"{failed.Count} {(failed.Count == 1 ? "step" : "steps")} failed ('dedup audit' lists the whole run)");
+            return failed.Count == 0 ? ExitCodes.Success : ExitCodes.Error;
         }));
         return command;
     }
 
-    /// <summary>A set's pre-backup command, through /bin/sh, with a timeout.</summary>
-    private static (int, string) RunShell(string commandLine, TimeSpan timeout)
+    /// <summary>A hook command, through /bin/sh as borgmatic does, with a timeout; what it said on stderr comes back.</summary>
+    private static (int, string) RunShell(string commandLine, TimeSpan timeout, IReadOnlyDictionary<string, string> environment)
     {
         var info = new ProcessStartInfo("/bin/sh") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.ArgumentList.Add("-c");
         info.ArgumentList.Add(commandLine);
+        foreach (var (name, value) in environment) info.Environment[name] = value;
         using var process = Process.Start(info)!;
         var output = process.StandardError.ReadToEndAsync();
         process.StandardOutput.ReadToEnd();
@@ -75,11 +79,27 @@ public static class PlanCommands
         return (process.ExitCode, output.Result);
     }
 
+    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(10) };
+
+    /// <summary>A monitoring ping: GET, 10 s at most; what went wrong comes back as text (a ping never fails a run).</summary>
+    private static async Task<string?> Ping(string url, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var response = await Http.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+            return response.IsSuccessStatusCode ? null : $"HTTP {(int)response.StatusCode} {response.ReasonPhrase}";
+        }
+        catch (HttpRequestException e) { return e.Message; }
+        catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested) { return $"no answer in {Http.Timeout.TotalSeconds:0} s"; }
+    }
+
     public static Command Status()
     {
         var policy = PolicyOption();
         var now = NowOption();
-        var command = new Command("status", "Per backup set: RPO, RTO (from the last drill) and 3-2-1 against the plan; exit 0 only if all hold") { policy, now };
+        var prometheus = new Option<bool>("--prometheus") { Description = "write the Prometheus text format (for node_exporter's textfile collector)" };
+        var output = new Option<string?>("--output", "-o") { Description = "write to this file instead of stdout, atomically (a temp file renamed into place)" };
+        var command = new Command("status", "Per backup set: RPO, RTO (from the last drill) and 3-2-1 against the plan; exit 0 only if all hold") { policy, now, prometheus, output };
         command.SetAction((parse, ct) => CliContext.RunAsync(parse, async context =>
         {
             var plan = LoadPlan(context, parse, policy);
@@ -92,9 +112,17 @@ public static class PlanCommands
                 mirror = await MirrorStatus.ComputeAsync(repository, connection.Store, ct);
             }
             var report = PlanStatus.Compute(repository, plan, at, mirror);
-            if (context.Json)
+            var text = new StringWriter { NewLine = "\n" };
+            if (parse.GetValue(prometheus))
             {
-                Console.Out.WriteLine(Format.ToJson(new
+                var packs = repository.Catalog.Packs();
+                var snapshots = repository.Catalog.Snapshots();
+                var size = new RepositorySize(packs.Sum(p => p.Length), repository.Index.Values.Sum(l => (long)l.RawLength), snapshots.Sum(s => s.Totals.Bytes), snapshots.Count);
+                text.Write(PrometheusText.Write(report, plan.Remote, size));
+            }
+            else if (context.Json)
+            {
+                text.WriteLine(Format.ToJson(new
                 {
                     ok = report.Ok,
                     now = at,
@@ -121,15 +149,23 @@ public static class PlanCommands
             }
             else
             {
-                Console.Out.WriteLine($"{"Set",-14} {"Tier",-9} {"Age / RPO",-16} {"Restore / RTO",-18} {"3-2-1",-6} Problems");
+                text.WriteLine($"{"Set",-14} {"Tier",-9} {"Age / RPO",-16} {"Restore / RTO",-18} {"3-2-1",-6} Problems");
                 foreach (var s in report.Sets)
                 {
                     string age = s.Age is { } a ? $"{PlanStatus.Describe(a)} / {PlanStatus.Describe(s.Objectives.Rpo)}" : $"- / {PlanStatus.Describe(s.Objectives.Rpo)}";
                     string rto = s.EstimatedRestore is { } e ? $"{PlanStatus.Describe(e)} / {PlanStatus.Describe(s.Objectives.Rto)}" : $"- / {PlanStatus.Describe(s.Objectives.Rto)}";
-                    Console.Out.WriteLine($"{s.Set.Name,-14} {s.Set.Tier.ToString().ToLowerInvariant(),-9} {age,-16} {rto,-18} {(s.CopiesMet ? "yes" : "NO"),-6} {(s.Ok ? "-" : string.Join("; ", s.Problems))}");
+                    text.WriteLine($"{s.Set.Name,-14} {s.Set.Tier.ToString().ToLowerInvariant(),-9} {age,-16} {rto,-18} {(s.CopiesMet ? "yes" : "NO"),-6} {(s.Ok ? "-" : string.Join("; ", s.Problems))}");
                 }
-                Console.Out.WriteLine(report.LastCheck is { } c ? $"last check: {Format.Time(c.Time)} {(c.Ok ? "ok" : "FAILED: " + c.Detail)}" : "last check: none in the last 48 h");
+                text.WriteLine(report.LastCheck is { } c ? $"last check: {Format.Time(c.Time)} {(c.Ok ? "ok" : "FAILED: " + c.Detail)}" : "last check: none in the last 48 h");
             }
+            // A monitoring file is replaced whole or not at all: a scrape never reads half of it, and a run that
+            // holds the lock (exit 11, thrown above) leaves the previous answer in place.
+            if (parse.GetValue(output) is { Length: > 0 } file)
+            {
+                string path = Path.GetFullPath(file);
+                Storage.DurableFile.Write(path, System.Text.Encoding.UTF8.GetBytes(text.ToString()), Path.GetDirectoryName(path)!);
+            }
+            else Console.Out.Write(text.ToString());
             if (!report.Ok) context.Error("objectives not met");
             return report.Ok ? ExitCodes.Success : ExitCodes.Error;
         }));

@@ -41,7 +41,7 @@ public sealed partial class PolicyFile
 
     private (BackupPlan, string?) Read(TomlTable root)
     {
-        Known(root, "", "repository", "remote", "host", "schedule", "retention", "objectives", "set");
+        Known(root, "", ["repository", "remote", "host", .. HookKeys, "schedule", "retention", "objectives", "set"]);
         string? repository = Optional<string>(root, "", "repository");
         var schedule = new Schedule();
         if (Optional<TomlTable>(root, "", "schedule") is { } s)
@@ -87,7 +87,7 @@ public sealed partial class PolicyFile
         foreach (var table in array)
         {
             string section = $"set[{index++}]";
-            Known(table, section, "name", "paths", "exclude", "tier", "pre_backup");
+            Known(table, section, ["name", "paths", "exclude", "tier", .. HookKeys, "pre_backup"]);
             string name = Required<string>(table, section, "name");
             if (!SetName().IsMatch(name)) throw Error(section, "name", $"'{name}' is not allowed (letters, digits, - and _)");
             if (sets.Any(x => x.Name == name)) throw Error(section, "name", $"'{name}' is used by an earlier set");
@@ -96,16 +96,43 @@ public sealed partial class PolicyFile
             string tierText = Required<string>(table, section, "tier");
             if (!Enum.TryParse<Tier>(tierText, ignoreCase: true, out var tier) || tierText.Any(char.IsDigit))
                 throw Error(section, "tier", $"'{tierText}' is not allowed (critical, standard, secondary)");
-            sets.Add(new BackupSet(name, paths, Optional<TomlArray>(table, section, "exclude")?.Select(e => e?.ToString() ?? "").ToList() ?? [], tier,
-                Optional<string>(table, section, "pre_backup")));
+            // pre_backup is the older name of a set's before command.
+            if (table.ContainsKey("pre_backup") && table.ContainsKey("before")) throw Error(section, "pre_backup", "is the older name of 'before': give one of them");
+            var hooks = ReadHooks(table, section);
+            if (Optional<string>(table, section, "pre_backup") is { } pre) hooks = hooks with { Before = pre };
+            sets.Add(new BackupSet(name, paths, Optional<TomlArray>(table, section, "exclude")?.Select(e => e?.ToString() ?? "").ToList() ?? [], tier, hooks.Before)
+            {
+                Hooks = hooks,
+            });
         }
         var plan = new BackupPlan
         {
             Sets = sets, Schedule = schedule, Retention = retention, Objectives = objectives,
             Remote = Optional<string>(root, "", "remote"),
             Host = Optional<string>(root, "", "host") ?? Environment.MachineName,
+            Hooks = ReadHooks(root, ""),
         };
         return (plan, repository);
+    }
+
+    private static readonly string[] HookKeys = ["before", "after", "on_error", "ping_start", "ping_success", "ping_failure"];
+
+    /// <summary>The hook commands and ping URLs of the plan (top level) or of a set.</summary>
+    private Hooks ReadHooks(TomlTable table, string section) => new()
+    {
+        Before = Optional<string>(table, section, "before"),
+        After = Optional<string>(table, section, "after"),
+        OnError = Optional<string>(table, section, "on_error"),
+        PingStart = Url(table, section, "ping_start"),
+        PingSuccess = Url(table, section, "ping_success"),
+        PingFailure = Url(table, section, "ping_failure"),
+    };
+
+    private string? Url(TomlTable table, string section, string key)
+    {
+        if (Optional<string>(table, section, key) is not { } text) return null;
+        return Uri.TryCreate(text, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
+            ? text : throw Error(section, key, $"'{text}' is not a URL (allowed: http:// or https://)");
     }
 
     private void Known(TomlTable table, string section, params string[] keys)

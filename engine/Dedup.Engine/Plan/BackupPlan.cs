@@ -16,9 +16,11 @@ public sealed record Objectives(TimeSpan Rpo, TimeSpan Rto)
     };
 }
 
-/// <summary>A named group of paths backed up together, as its own snapshots (tagged set:NAME).</summary>
+/// <summary>A named group of paths backed up together, as its own snapshots (tagged set:NAME). <paramref name="PreBackup"/>
+/// is the set's <c>before</c> command: the default of <see cref="Hooks"/>, which the policy file sets whole.</summary>
 public sealed record BackupSet(string Name, IReadOnlyList<string> Paths, IReadOnlyList<string> Excludes, Tier Tier, string? PreBackup)
 {
+    public Hooks Hooks { get; init; } = new() { Before = PreBackup };
     public string Tag => "set:" + Name;
 }
 
@@ -46,4 +48,6 @@ public sealed record BackupPlan
     public string? Remote { get; init; }
     /// <summary>Host recorded in snapshots (and used to find references); default: this machine's name.</summary>
     public string Host { get; init; } = Environment.MachineName;
+    /// <summary>Commands and pings around the whole run.</summary>
+    public Hooks Hooks { get; init; } = Hooks.None;
 }

@@ -9,30 +9,44 @@ using Dedup.Storage;
 
 namespace Dedup.Plan;
 
-/// <summary>Runs external commands (the sets' pre-backup commands); a seam so tests can see what ran.</summary>
-public delegate (int ExitCode, string Output) CommandRunner(string command, TimeSpan timeout);
+/// <summary>Runs a hook command (through /bin/sh -c) with extra environment variables; a seam so tests can see what ran.</summary>
+public delegate (int ExitCode, string Output) CommandRunner(string command, TimeSpan timeout, IReadOnlyDictionary<string, string> environment);
+
+/// <summary>Pings a monitoring URL (an HTTP GET); returns what went wrong, or null. Never throws: a ping is a courtesy.</summary>
+public delegate Task<string?> Pinger(string url, CancellationToken cancellationToken);
 
 /// <summary>
 /// One `dedup run`: what the calendar says is due at <c>now</c>, set by set, each step recorded in the audit log.
 /// Every run backs up every set; the check, drills and cleanup happen at the first run of the day that succeeds.
-/// Per set: the pre-backup command, a backup of the kind the schedule picks. Then once: push to the mirror; check
-/// (structure daily, a sample of the data weekly, all of it monthly); drills per set (a sample weekly, a full
-/// restore monthly); and monthly, forget by the retention policy and prune (the mirror too). A failing set does
-/// not stop the others; the result says whether anything failed.
+/// Per set: the before command, a backup of the kind the schedule picks, the after command. Then once: push to the
+/// mirror; check (structure daily, a sample of the data weekly, all of it monthly); drills per set (a sample weekly,
+/// a full restore monthly); and monthly, forget by the retention policy and prune (the mirror too). A failing set
+/// does not stop the others; the result says whether anything failed. The plan's and each set's <see cref="Hooks"/>
+/// wrap the whole run and the set's part of it.
 /// </summary>
-public sealed class PlanRunner(Repository.Repository repository, BackupPlan plan, IObjectStore? remote, CommandRunner commands)
+public sealed class PlanRunner(Repository.Repository repository, BackupPlan plan, IObjectStore? remote, CommandRunner commands, Pinger? ping = null)
 {
+    private static readonly TimeSpan HookTimeout = TimeSpan.FromMinutes(30);
     private readonly List<AuditRecord> _records = [];
+    private readonly List<string> _warnings = [];
     private readonly Stopwatch _elapsed = new();
     private DateTimeOffset _start, _lastStep;
     private bool _pushed;
+
+    /// <summary>What went wrong without failing the run (pings that did not get through).</summary>
+    public IReadOnlyList<string> Warnings => _warnings;
 
     public async Task<IReadOnlyList<AuditRecord>> RunAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
         (_start, _lastStep) = (now, DateTimeOffset.MinValue);
         _elapsed.Restart();
-        await RunStepsAsync(now, cancellationToken);
-        if (_pushed) await PushAuditAsync(cancellationToken); // after a failed push the next run's push carries them
+        await PingAsync(plan.Hooks.PingStart, cancellationToken);
+        if (await BeforeAsync(plan.Hooks, null))
+        {
+            await RunStepsAsync(now, cancellationToken);
+            if (_pushed) await PushAuditAsync(cancellationToken); // after a failed push the next run's push carries them
+        }
+        await FinishAsync(plan.Hooks, null, 0, cancellationToken);
         return _records;
     }
 
@@ -129,24 +143,61 @@ public sealed class PlanRunner(Repository.Repository repository, BackupPlan plan
 
     private async Task BackupSetAsync(BackupSet set, DateTimeOffset now, TimeProvider clock, CancellationToken cancellationToken)
     {
-        if (set.PreBackup is { Length: > 0 } command)
+        int first = _records.Count;
+        await PingAsync(set.Hooks.PingStart, cancellationToken);
+        // A failed before command skips the backup: a half-made dump would record a snapshot that looks good and is not.
+        if (await BeforeAsync(set.Hooks, set.Name))
         {
-            bool ok = await StepAsync("pre-backup", set.Name, () =>
+            var kind = Scheduler.KindFor(SetSnapshots(set), now, plan.Schedule);
+            await StepAsync("backup", set.Name, async () =>
             {
-                var (exit, output) = commands(command, TimeSpan.FromMinutes(30));
-                return Task.FromResult(new StepOutcome(exit == 0, exit == 0 ? command : $"{command}: exit {exit}: {output.Trim()}", 0));
-            });
-            if (!ok) return; // backing up a half-made dump would record a snapshot that looks good and is not
+                var request = new BackupRequest { Paths = set.Paths, Excludes = set.Excludes, Kind = kind, Tags = [set.Tag], Host = plan.Host };
+                var result = await BackupRunner.RunAsync(repository, request, NullBackupObserver.Instance, clock, cancellationToken);
+                var t = result.Snapshot.Totals;
+                return new StepOutcome(t.Errors == 0, $"{result.Snapshot.Kind.ToString().ToLowerInvariant()} {result.Snapshot.ShortId}: {t.Files} files, {t.Errors} unreadable",
+                    t.BytesAdded, result.Snapshot.Id);
+            }, kind.ToString().ToLowerInvariant());
         }
-        var kind = Scheduler.KindFor(SetSnapshots(set), now, plan.Schedule);
-        await StepAsync("backup", set.Name, async () =>
+        await FinishAsync(set.Hooks, set.Name, first, cancellationToken);
+    }
+
+    private async Task<bool> BeforeAsync(Hooks hooks, string? set) =>
+        hooks.Before is not { Length: > 0 } command || await HookAsync("pre-backup", set, command, "before", null);
+
+    /// <summary>The end of a scope (the run, or a set's part of it, whose records start at <paramref name="first"/>):
+    /// the after command if nothing failed, the on_error command if something did (told the first failure), then
+    /// the ping that says which.</summary>
+    private async Task FinishAsync(Hooks hooks, string? set, int first, CancellationToken cancellationToken)
+    {
+        if (FirstFailure(first) is null && hooks.After is { Length: > 0 } after) await HookAsync("post-backup", set, after, "after", null);
+        var failed = FirstFailure(first);
+        if (failed is not null && hooks.OnError is { Length: > 0 } onError) await HookAsync("on-error", set, onError, "on_error", failed);
+        await PingAsync(failed is null ? hooks.PingSuccess : hooks.PingFailure, cancellationToken);
+    }
+
+    private AuditRecord? FirstFailure(int first) => _records.Skip(first).FirstOrDefault(r => !r.Ok);
+
+    /// <summary>A hook command as a step of its own (recorded like any other); it learns what it is for from
+    /// DEDUP_HOOK, DEDUP_SET, DEDUP_STEP, DEDUP_ERROR (on_error: the failed step and why) and DEDUP_REPOSITORY.</summary>
+    private Task<bool> HookAsync(string action, string? set, string command, string hook, AuditRecord? failed) =>
+        StepAsync(action, set, () =>
         {
-            var request = new BackupRequest { Paths = set.Paths, Excludes = set.Excludes, Kind = kind, Tags = [set.Tag], Host = plan.Host };
-            var result = await BackupRunner.RunAsync(repository, request, NullBackupObserver.Instance, clock, cancellationToken);
-            var t = result.Snapshot.Totals;
-            return new StepOutcome(t.Errors == 0, $"{result.Snapshot.Kind.ToString().ToLowerInvariant()} {result.Snapshot.ShortId}: {t.Files} files, {t.Errors} unreadable",
-                t.BytesAdded, result.Snapshot.Id);
-        }, kind.ToString().ToLowerInvariant());
+            var environment = new Dictionary<string, string>
+            {
+                ["DEDUP_HOOK"] = hook,
+                ["DEDUP_SET"] = failed?.Set ?? set ?? "",
+                ["DEDUP_STEP"] = failed?.Action ?? action,
+                ["DEDUP_ERROR"] = failed?.Detail ?? "",
+                ["DEDUP_REPOSITORY"] = repository.Layout.Root,
+            };
+            var (exit, output) = commands(command, HookTimeout, environment);
+            return Task.FromResult(new StepOutcome(exit == 0, exit == 0 ? command : $"{command}: exit {exit}: {output.Trim()}", 0));
+        });
+
+    private async Task PingAsync(string? url, CancellationToken cancellationToken)
+    {
+        if (url is not { Length: > 0 } || ping is null) return;
+        if (await ping(url, cancellationToken) is { } problem) _warnings.Add($"ping {url} failed: {problem}");
     }
 
     private sealed record StepOutcome(bool Ok, string Detail, long Bytes, string? Snapshot = null);

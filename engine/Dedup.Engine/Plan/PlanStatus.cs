@@ -26,6 +26,8 @@ public sealed record SetStatus
 public sealed record PlanStatusReport(IReadOnlyList<SetStatus> Sets, AuditRecord? LastCheck, DateTimeOffset Now)
 {
     public bool Ok => Sets.All(s => s.Ok) && LastCheck is { Ok: true };
+    /// <summary>The last check however old (<see cref="LastCheck"/> only counts one of the last 48 hours).</summary>
+    public AuditRecord? LatestCheck { get; init; }
 }
 
 /// <summary>
@@ -78,8 +80,9 @@ public static class PlanStatus
                 RtoMet = rto, Local = local, Remote = remote, CopiesMet = local == true && remote == true, Problems = problems,
             };
         }).ToList();
-        var check = audit.Where(r => r.Action == "check" && r.Time <= now && now - r.Time <= CheckMaxAge).MaxBy(r => r.Time);
-        return new PlanStatusReport(sets, check, now);
+        var latest = audit.Where(r => r.Action == "check" && r.Time <= now).MaxBy(r => r.Time);
+        var check = latest is not null && now - latest.Time <= CheckMaxAge ? latest : null;
+        return new PlanStatusReport(sets, check, now) { LatestCheck = latest };
     }
 
     public static string Describe(TimeSpan span) =>

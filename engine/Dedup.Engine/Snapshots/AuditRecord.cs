@@ -9,7 +9,7 @@ namespace Dedup.Snapshots;
 public sealed record AuditRecord
 {
     [JsonPropertyName("time")] public DateTimeOffset Time { get; init; }
-    /// <summary>backup | push | check | drill | forget | prune | pre-backup</summary>
+    /// <summary>backup | push | check | drill | forget | prune | pre-backup | post-backup | on-error (the last three: hook commands)</summary>
     [JsonPropertyName("action")] public string Action { get; init; } = "";
     [JsonPropertyName("set")] public string? Set { get; init; }
     [JsonPropertyName("kind")] public string? Kind { get; init; }

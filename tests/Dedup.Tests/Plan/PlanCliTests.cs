@@ -20,6 +20,9 @@ public class PlanCliTests
     [InlineData("[[set]]\nname = \"db\"\npaths = [\"relative\"]\ntier = \"critical\"\n", "dedup.toml:3: set[0].paths: must be a non-empty list of absolute paths")]
     [InlineData("[objectives.critical]\nrpo = \"soon\"\n[[set]]\nname = \"db\"\npaths = [\"/srv\"]\ntier = \"critical\"\n", "dedup.toml:2: objectives.critical.rpo: 'soon' is not a duration (allowed: e.g. 30m, 4h, 7d)")]
     [InlineData("paths = [\n", "dedup.toml:2:")]
+    [InlineData("on_eror = \"true\"\n[[set]]\nname = \"db\"\npaths = [\"/srv\"]\ntier = \"critical\"\n", "dedup.toml:1: on_eror: unknown field (allowed: repository, remote, host, before, after, on_error, ping_start, ping_success, ping_failure, schedule,")]
+    [InlineData("[[set]]\nname = \"db\"\npaths = [\"/srv\"]\ntier = \"critical\"\nping_failure = \"hc-ping.com/abc/fail\"\n", "dedup.toml:5: set[0].ping_failure: 'hc-ping.com/abc/fail' is not a URL (allowed: http:// or https://)")]
+    [InlineData("[[set]]\nname = \"db\"\npaths = [\"/srv\"]\ntier = \"critical\"\nbefore = \"true\"\npre_backup = \"true\"\n", "dedup.toml:6: set[0].pre_backup: is the older name of 'before': give one of them")]
     public void A_bad_policy_is_one_line_with_line_field_and_what_is_allowed(string body, string expected)
     {
         using var sandbox = new Sandbox();

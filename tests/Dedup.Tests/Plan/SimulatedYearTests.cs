@@ -26,7 +26,7 @@ public class SimulatedYearTests
             Host = "test-host",
         };
         var commands = new List<string>();
-        (int, string) Dump(string command, TimeSpan _)
+        (int, string) Dump(string command, TimeSpan _, IReadOnlyDictionary<string, string> __)
         {
             commands.Add(command);
             File.WriteAllBytes(db, RandomTree.Content(40_000, commands.Count)); // a new dump every day
