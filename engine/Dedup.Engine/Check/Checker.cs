@@ -49,6 +49,7 @@ public static class Checker
         long done = 0;
         foreach (var (pack, length) in packs)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             bool read = readData && (samplePercent >= 100 || BitConverter.ToUInt32(pack.ToArray()) < samplePercent / 100 * uint.MaxValue);
             report.PacksChecked++;
             if (copies is not null && !repository.Packs.Exists(pack))

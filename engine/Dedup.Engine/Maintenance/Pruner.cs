@@ -73,6 +73,8 @@ public static class Pruner
             byte[] buffer = [];
             foreach (var (pack, _) in repack)
             {
+                // Stopping here (Ctrl-C) removes nothing: the copies made so far are packs the next prune finds unused.
+                cancellationToken.ThrowIfCancellationRequested();
                 foreach (var (block, _) in live[pack])
                 {
                     int length = repository.LoadBlock(block, ref buffer); // verified: a damaged block stops the prune before anything is removed
@@ -83,6 +85,8 @@ public static class Pruner
             }
             await repacker.FlushAsync();
         }
+        // Past this point the prune finishes: the catalog commit and the deletes after it take moments.
+        cancellationToken.ThrowIfCancellationRequested();
         var removed = dead.Concat(repack).Select(p => p.Pack).ToList();
         repository.Catalog.Remove([], deadTrees, removed);
         foreach (var pack in removed)

@@ -109,4 +109,35 @@ public class InterruptTests : IDisposable
             if (exit == 130) Assert.Contains("stopping", stderr);
         }
     }
+
+    [Fact]
+    public void Check_and_prune_stopped_by_a_signal_exit_130_and_leave_a_repository_that_restores()
+    {
+        Assert.Equal(0, _cli.Run("backup", _data).ExitCode);
+        foreach (var file in Directory.GetFiles(_data).Take(Files / 2)) File.WriteAllBytes(file, RandomTree.Content(FileSize, file.Length));
+        Assert.Equal(0, _cli.Run("backup", _data).ExitCode);
+        string signal = SigintIgnoredHere() ? "TERM" : "INT";
+
+        var check = _cli.Start(null, "check", "--read-data");
+        var (checkExit, checkStderr) = Interrupt(check, signal, "rchar", Files * FileSize / 3);
+        Assert.True(checkExit is 0 or 130, $"check: exit {checkExit}\n{checkStderr}");
+
+        // The first snapshot's unshared half is now dead: a prune with repacking has packs to read and write.
+        Assert.Equal(0, _cli.Run("forget", "--keep-last", "1").ExitCode);
+        var prune = _cli.Start(null, "prune", "--repack-below", "1");
+        var (pruneExit, pruneStderr) = Interrupt(prune, signal, "rchar", Files * FileSize / 4);
+        Assert.True(pruneExit is 0 or 130, $"prune: exit {pruneExit}\n{pruneStderr}");
+        Assert.True(checkExit == 130 || pruneExit == 130, "neither was still running when signalled");
+        foreach (var (exit, stderr) in new[] { (checkExit, checkStderr), (pruneExit, pruneStderr) })
+            if (exit == 130) Assert.Contains("stopping", stderr);
+
+        var after = _cli.Run("check", "--read-data");
+        Assert.True(after.ExitCode == 0, after.ToString());
+        string target = _sandbox.Path("restored");
+        Assert.Equal(0, _cli.Run("restore", "latest", "--target", target, "--verify").ExitCode);
+        foreach (var file in Directory.GetFiles(_data))
+            Assert.True(File.ReadAllBytes(file).AsSpan().SequenceEqual(File.ReadAllBytes(target + file)), file);
+        Assert.Equal(0, _cli.Run("prune", "--repack-below", "1").ExitCode);
+        Assert.Equal(0, _cli.Run("check", "--read-data").ExitCode);
+    }
 }
