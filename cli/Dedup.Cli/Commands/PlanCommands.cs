@@ -205,7 +205,7 @@ public static class PlanCommands
         var filter = SnapshotFilterOptions.AddTo(command);
         command.SetAction((parse, ct) => CliContext.RunAsync(parse, async context =>
         {
-            using var repository = context.Open("verify", forWriting: true);
+            using var repository = OpenForDrill(context);
             var snap = SnapshotResolver.Resolve(repository.Catalog.Snapshots(), parse.GetValue(snapshot)!, filter.Read(parse));
             using var connection = Remotes.ForReading(context, repository, parse.GetValue(remote));
             Core.IBlockLoader loader = connection is null ? repository : new RemoteBlockLoader(repository, connection.Store, ct);
@@ -214,9 +214,18 @@ public static class PlanCommands
                 Task.FromResult(Drill.Run(repository, loader, snap, Math.Clamp(parse.GetValue(sample), 0.1, 100), DateTimeOffset.Now, setName)));
             if (context.Json) Console.Out.WriteLine(Format.ToJson(record));
             else context.Info($"{(record.Ok ? "ok" : "FAILED")}: snapshot {snap.ShortId}: {record.Detail} ({Format.Bytes(record.Bytes)} in {record.Seconds:0.##} s)");
+            if (repository.ReadOnly) context.Info("the repository is read-only: the drill is not recorded in its audit log");
             if (!record.Ok) context.Error($"drill failed: {record.Detail}");
             return record.Ok ? ExitCodes.Success : ExitCodes.Error;
         }));
         return command;
+    }
+
+    /// <summary>A drill records itself, so it opens for writing; from read-only media (a backup disk mounted
+    /// read-only during a recovery) it still runs, unrecorded.</summary>
+    private static Repository.Repository OpenForDrill(CliContext context)
+    {
+        try { return context.Open("verify", forWriting: true); }
+        catch (Core.RepositoryReadOnlyException) { return context.Open("verify", forWriting: false); }
     }
 }

@@ -10,6 +10,9 @@ public class DedupException : Exception
 /// <summary>The repository is held by another process.</summary>
 public sealed class RepositoryLockedException(string message) : DedupException(message);
 
+/// <summary>A command that writes met a repository on read-only media (or without write permission).</summary>
+public sealed class RepositoryReadOnlyException(string message) : DedupException(message);
+
 /// <summary>A snapshot name that matches nothing, or more than one snapshot.</summary>
 public sealed class SnapshotNotFoundException(string message) : DedupException(message);
 

@@ -14,6 +14,7 @@ namespace Dedup.Plan;
 /// </summary>
 public static class Drill
 {
+    /// <summary>Runs the drill and records it, unless the repository is read-only (then only the result is returned).</summary>
     public static AuditRecord Run(Repository.Repository repository, IBlockLoader loader, Snapshot snapshot, double samplePercent, DateTimeOffset now, string? set)
     {
         var trees = new TreeReader(repository.Catalog, repository.Hasher);
@@ -47,7 +48,7 @@ public static class Drill
             Bytes = result?.Bytes ?? 0,
             Detail = problem ?? $"{scope}: {result!.Files} files verified, {(result.Bytes / Math.Max(clock.Elapsed.TotalSeconds, 1e-3) / 1e6):0.0} MB/s",
         };
-        repository.Catalog.AppendAudit(record);
+        if (!repository.ReadOnly) repository.Catalog.AppendAudit(record);
         return record;
     }
 

@@ -48,6 +48,8 @@ public sealed class Repository : IBlockLoader, IDisposable
     public Catalog Catalog { get; }
     public LocalPackStore Packs { get; }
     public IReadOnlyDictionary<BlockId, BlockLocation> Index => _index;
+    /// <summary>Opened from read-only media: nothing may be written (not even the audit log).</summary>
+    public bool ReadOnly => !_lock.Writable;
 
     public static bool Exists(string root) => File.Exists(new RepositoryLayout(root).ConfigPath);
 

@@ -47,7 +47,7 @@ public sealed class RepositoryLock : IDisposable
             }
             catch (Exception e) when (IsNotWritable(e))
             {
-                throw new DedupException($"the repository at {layout.Root} is read-only ({e.Message}); this command writes to it");
+                throw new RepositoryReadOnlyException($"the repository at {layout.Root} is read-only ({e.Message}); this command writes to it");
             }
         }
     }

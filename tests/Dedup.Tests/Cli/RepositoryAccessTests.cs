@@ -26,7 +26,7 @@ public class RepositoryAccessTests : IDisposable
 
     private void AssertReadCommandsWork(DedupCli cli, string[]? prefix, string restoreTarget)
     {
-        foreach (var args in new[] { ["snapshots"], ["ls", "latest"], ["cat", "latest", _data + "/contacts.csv"], ["check", "--read-data"], new[] { "restore", "latest", "--target", restoreTarget, "--verify" } })
+        foreach (var args in new[] { ["snapshots"], ["ls", "latest"], ["cat", "latest", _data + "/contacts.csv"], ["check", "--read-data"], ["verify", "latest"], new[] { "restore", "latest", "--target", restoreTarget, "--verify" } })
         {
             var result = cli.RunWith(null, prefix, args);
             Assert.True(result.ExitCode == 0, $"{string.Join(' ', args)}: {result}");
