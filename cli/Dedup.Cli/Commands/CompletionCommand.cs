@@ -10,12 +10,7 @@ public static class CompletionCommand
     {
         var shell = new Argument<string>("SHELL") { Description = "bash, zsh or fish" };
         shell.AcceptOnlyFromAmong("bash", "zsh", "fish");
-        var command = new Command("completion", """
-            Print a shell completion script. Install it with, for example:
-              dedup completion bash > /etc/bash_completion.d/dedup
-              dedup completion zsh > "${fpath[1]}/_dedup"
-              dedup completion fish > ~/.config/fish/completions/dedup.fish
-            """) { shell };
+        var command = new Command("completion", "Print a shell completion script, e.g. dedup completion bash > /etc/bash_completion.d/dedup (zsh: into a directory of $fpath as _dedup; fish: ~/.config/fish/completions/dedup.fish)") { shell };
         command.SetAction(parse =>
         {
             Console.Out.Write(parse.GetValue(shell) switch
