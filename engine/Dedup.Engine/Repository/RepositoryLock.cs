@@ -15,6 +15,8 @@ public sealed class RepositoryLock : IDisposable
 {
     // On Linux an IOException's HResult is the errno: flock's EWOULDBLOCK means another process holds it.
     private const int WouldBlock = 11;
+    // Like every file of a new repository (RepositoryLayout): the owner's alone. An existing file keeps its mode.
+    private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
     private readonly FileStream? _stream;
 
@@ -54,7 +56,10 @@ public sealed class RepositoryLock : IDisposable
 
     private static RepositoryLock TakeForWriting(RepositoryLayout layout, string command)
     {
-        var stream = new FileStream(layout.LockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        var stream = new FileStream(layout.LockPath, new FileStreamOptions
+        {
+            Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.None, UnixCreateMode = OwnerOnly,
+        });
         WriteOwner(layout, command);
         return new RepositoryLock(stream);
     }
@@ -63,7 +68,14 @@ public sealed class RepositoryLock : IDisposable
     /// be written, and that must neither keep a restore or check from the repository nor be reported as "locked".</summary>
     private static void WriteOwner(RepositoryLayout layout, string command)
     {
-        try { File.WriteAllText(layout.LockOwnerPath, $"pid {Environment.ProcessId} on {Environment.MachineName}, {command}, since {DateTimeOffset.UtcNow:u}\n"); }
+        try
+        {
+            using var owner = new FileStream(layout.LockOwnerPath, new FileStreamOptions
+            {
+                Mode = FileMode.Create, Access = FileAccess.Write, UnixCreateMode = OwnerOnly,
+            });
+            owner.Write(System.Text.Encoding.UTF8.GetBytes($"pid {Environment.ProcessId} on {Environment.MachineName}, {command}, since {DateTimeOffset.UtcNow:u}\n"));
+        }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
     }
 

@@ -23,11 +23,17 @@ public sealed class Restorer(IBlockLoader loader, TreeReader trees, IRestoreObse
     /// <summary>What a restore with --overwrite would replace: the target paths of the files and symlinks it writes
     /// where something other than a directory already is. Nothing else is touched by the restore, so nothing
     /// else needs saving first.</summary>
-    public IReadOnlyList<string> ExistingTargets(Snapshot snapshot, IReadOnlyList<string> include, string target) =>
-        Plan(snapshot, include, RootOf(target))
+    /// <remarks>Refuses first what the restore itself would refuse: a symlink (or file) where the snapshot has a
+    /// directory would otherwise have the safety snapshot read through it, outside the target.</remarks>
+    public IReadOnlyList<string> ExistingTargets(Snapshot snapshot, IReadOnlyList<string> include, string target)
+    {
+        var items = Plan(snapshot, include, RootOf(target));
+        foreach (var dir in items.Where(i => i.Kind == Kind.Directory)) RefuseNonDirectory(dir.TargetPath);
+        return items
             .Where(i => i.Kind != Kind.Directory && Posix.TryLStat(i.TargetPath) is { } st && st.Type != FileStatus.Directory)
             .Select(i => i.TargetPath)
             .ToList();
+    }
 
     private static string RootOf(string target)
     {
@@ -165,12 +171,18 @@ public sealed class Restorer(IBlockLoader loader, TreeReader trees, IRestoreObse
         return full;
     }
 
+    /// <summary>A symlink planted where a directory belongs could send the files under it outside the target.</summary>
+    private static void RefuseNonDirectory(string path)
+    {
+        if (Posix.TryLStat(path) is not { } st || st.Type == FileStatus.Directory) return;
+        throw new DedupException(st.Type == FileStatus.Symlink
+            ? $"{path} is a symlink where the snapshot has a directory; refusing to restore through it"
+            : $"{path} is a file where the snapshot has a directory");
+    }
+
     private static void EnsureDirectory(string path, bool modeAppliedAfter)
     {
-        // A symlink planted where a directory belongs could send the files under it outside the target.
-        if (new FileInfo(path).LinkTarget is not null)
-            throw new DedupException($"{path} is a symlink where the snapshot has a directory; refusing to restore through it");
-        if (File.Exists(path)) throw new DedupException($"{path} is a file where the snapshot has a directory");
+        RefuseNonDirectory(path);
         Directory.CreateDirectory(path);
         // A read-only directory (an earlier restore reproduced its mode) refuses the files a non-root user writes
         // into it with --overwrite. Opened up for the restore; the snapshot's mode is applied once it is filled.
@@ -211,7 +223,9 @@ public sealed class Restorer(IBlockLoader loader, TreeReader trees, IRestoreObse
                 if (stream.Position != node.Size) throw new CorruptDataException($"{file.StoredPath}: blocks add up to {stream.Position} bytes, the catalog says {node.Size}");
             }
             if (options.Verify) VerifyFile(temp, node, file.StoredPath);
-            if (Directory.Exists(file.TargetPath)) throw new DedupException($"{file.TargetPath} is a directory where the snapshot has a file");
+            // A real directory is refused; a symlink (even to a directory) is replaced by the rename, not followed.
+            if (Posix.TryLStat(file.TargetPath) is { Type: FileStatus.Directory })
+                throw new DedupException($"{file.TargetPath} is a directory where the snapshot has a file");
             File.Move(temp, file.TargetPath, overwrite: true);
         }
         catch

@@ -136,4 +136,38 @@ public class InPlaceRestoreTests : IDisposable
         Assert.True(forced.ExitCode == 0, forced.ToString());
         Assert.Equal("the contacts, as backed up\n", File.ReadAllText(secret));
     }
+
+    [Fact]
+    public void A_symlink_planted_where_the_snapshot_has_a_directory_is_refused_before_anything_is_read_through_it()
+    {
+        string outside = _sandbox.Path("outside");
+        Directory.CreateDirectory(outside);
+        File.WriteAllText(Path.Combine(outside, "welcome.html"), "not the restore's to read or replace\n");
+        Directory.Delete(Path.Combine(_app, "templates"), recursive: true);
+        File.CreateSymbolicLink(Path.Combine(_app, "templates"), outside);
+
+        var result = _cli.Run("restore", "latest", "--target", "/", "--overwrite");
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("is a symlink where the snapshot has a directory", Assert.Single(result.StderrLines));
+        Assert.Empty(Snapshots("--tag", "pre-restore")); // nothing was read through the link
+        Assert.Equal("not the restore's to read or replace\n", File.ReadAllText(Path.Combine(outside, "welcome.html")));
+    }
+
+    [Fact]
+    public void A_symlink_to_a_directory_where_the_snapshot_has_a_file_is_saved_then_replaced_not_followed()
+    {
+        string outside = _sandbox.Path("outside");
+        Directory.CreateDirectory(outside);
+        string contacts = Path.Combine(_app, "contacts.db");
+        File.Delete(contacts);
+        File.CreateSymbolicLink(contacts, outside);
+
+        var result = _cli.Run("restore", "latest", "--target", "/", "--overwrite", "--json");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Null(new FileInfo(contacts).LinkTarget);
+        Assert.Equal("the contacts, as backed up\n", File.ReadAllText(contacts));
+        Assert.True(Directory.Exists(outside));
+        string safety = result.LastJson.GetProperty("safety_snapshot").GetString()!;
+        Assert.Contains(_app + "/contacts.db", Listing(safety));
+    }
 }
