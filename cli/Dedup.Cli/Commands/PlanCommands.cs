@@ -68,9 +68,7 @@ public static class PlanCommands
     /// <summary>A hook command, through /bin/sh as borgmatic does, with a timeout; what it said on stderr comes back.</summary>
     private static (int, string) RunShell(string commandLine, TimeSpan timeout, IReadOnlyDictionary<string, string> environment)
     {
-        var info = new ProcessStartInfo("/bin/sh") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add("-c");
-        info.ArgumentList.Add(commandLine);
+        var info = Shell.Command(commandLine, redirectStderr: true);
         foreach (var (name, value) in environment) info.Environment[name] = value;
         using var process = Process.Start(info)!;
         var output = process.StandardError.ReadToEndAsync();

@@ -97,9 +97,8 @@ public static class RestoreCommand
         var restorer = new Restorer(repository, new TreeReader(repository.Catalog, repository.Hasher), NullRestoreObserver.Instance);
         var replaced = restorer.ExistingTargets(snapshot, include, target);
         if (replaced.Count == 0) return null;
-        string root = Path.GetFullPath(target);
         var recorded = (include.Length == 0 ? snapshot.Paths : include)
-            .Select(p => Path.GetFullPath(Path.Join(root, TreeReader.Normalize(p))))
+            .Select(p => Restorer.TargetPath(target, p))
             .Where(Path.Exists).Distinct().ToList();
         var request = new Backup.BackupRequest
         {

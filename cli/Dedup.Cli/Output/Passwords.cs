@@ -29,10 +29,7 @@ public static class Passwords
     /// backup`, `secret-tool lookup …`) prints; its stderr and stdin stay the terminal's, so it can ask too.</summary>
     private static string FromCommand(string command)
     {
-        var info = new System.Diagnostics.ProcessStartInfo("/bin/sh") { RedirectStandardOutput = true, UseShellExecute = false };
-        info.ArgumentList.Add("-c");
-        info.ArgumentList.Add(command);
-        using var process = System.Diagnostics.Process.Start(info) ?? throw new DedupException($"could not run the password command '{command}'");
+        using var process = System.Diagnostics.Process.Start(Shell.Command(command)) ?? throw new DedupException($"could not run the password command '{command}'");
         string output = process.StandardOutput.ReadToEnd();
         process.WaitForExit();
         if (process.ExitCode != 0) throw new DedupException($"the password command '{command}' exited with code {process.ExitCode}");

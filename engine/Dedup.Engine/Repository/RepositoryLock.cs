@@ -13,8 +13,6 @@ namespace Dedup.Repository;
 /// </summary>
 public sealed class RepositoryLock : IDisposable
 {
-    // On Linux an IOException's HResult is the errno: flock's EWOULDBLOCK means another process holds it.
-    private const int WouldBlock = 11;
     // Like every file of a new repository (RepositoryLayout): the owner's alone. An existing file keeps its mode.
     private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
@@ -34,20 +32,20 @@ public sealed class RepositoryLock : IDisposable
             {
                 return TakeForWriting(layout, command);
             }
-            catch (IOException e) when (e.HResult == WouldBlock)
+            catch (IOException e) when (StorageErrors.IsHeldByAnother(e))
             {
                 if (DateTime.UtcNow >= deadline)
                     throw new RepositoryLockedException($"repository is locked by another dedup process ({DescribeOwner(layout)}); retry later or pass --wait");
                 Thread.Sleep(200);
             }
-            catch (Exception e) when (!forWriting && IsNotWritable(e))
+            catch (Exception e) when (!forWriting && StorageErrors.IsNotWritable(e))
             {
                 if (TakeReadOnly(layout) is { } readOnly) return readOnly;
                 if (DateTime.UtcNow >= deadline)
                     throw new RepositoryLockedException($"repository is locked by another dedup process ({DescribeOwner(layout)}); retry later or pass --wait");
                 Thread.Sleep(200);
             }
-            catch (Exception e) when (IsNotWritable(e))
+            catch (Exception e) when (StorageErrors.IsNotWritable(e))
             {
                 throw new RepositoryReadOnlyException($"the repository at {layout.Root} is read-only ({e.Message}); this command writes to it");
             }
@@ -85,10 +83,9 @@ public sealed class RepositoryLock : IDisposable
     {
         if (!File.Exists(layout.LockPath)) return new RepositoryLock(null) { Writable = false };
         try { return new RepositoryLock(new FileStream(layout.LockPath, FileMode.Open, FileAccess.Read, FileShare.None)) { Writable = false }; }
-        catch (IOException e) when (e.HResult == WouldBlock) { return null; }
+        catch (IOException e) when (StorageErrors.IsHeldByAnother(e)) { return null; }
     }
 
-    private static bool IsNotWritable(Exception e) => e is UnauthorizedAccessException || (e is IOException io && io.HResult == 30 /* EROFS */);
 
     /// <summary>Who holds the lock, as far as <c>lock.owner</c> can be believed: a process of this machine that no
     /// longer runs did not take the lock now held.</summary>

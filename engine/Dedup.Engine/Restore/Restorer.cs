@@ -161,7 +161,9 @@ public sealed class Restorer(IBlockLoader loader, TreeReader trees, IRestoreObse
         if (node.Type == NodeType.Directory) AddTree(items, node.Subtree, storedPath, root);
     }
 
-    /// <summary>The target path of a stored path, refusing anything that would land outside the target.</summary>
+    /// <summary>Where a stored path lands under <paramref name="target"/>, refusing anything that would land outside it.</summary>
+    public static string TargetPath(string target, string storedPath) => TargetOf(RootOf(target), TreeReader.Normalize(storedPath));
+
     private static string TargetOf(string root, string storedPath)
     {
         foreach (var part in TreeReader.SplitPath(storedPath)) TreeCodec.ValidateName(part);

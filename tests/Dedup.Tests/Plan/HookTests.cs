@@ -59,12 +59,7 @@ public class HookTests
     public void A_failing_before_hook_of_the_plan_skips_the_run_and_counts_as_a_failure()
     {
         using var sandbox = new Sandbox();
-        string data = sandbox.Path("data");
-        Directory.CreateDirectory(data);
-        var cli = new DedupCli(sandbox.Path("repo"));
-        Assert.Equal(0, cli.Init().ExitCode);
-        string policy = sandbox.Path("dedup.toml");
-        File.WriteAllText(policy, $"before = 'exit 4'\n[[set]]\nname = \"a\"\npaths = [\"{data}\"]\ntier = \"critical\"\n");
+        var (cli, policy) = OneSetPlan(sandbox, "a", before: "before = 'exit 4'\n");
         var run = cli.Run("run", "--policy", policy, "--now", "2026-03-03T02:00", "--json");
         Assert.True(run.ExitCode == 1, run.ToString());
         Assert.Equal(["pre-backup"], run.LastJson.EnumerateArray().Select(r => r.GetProperty("action").GetString()));
@@ -75,16 +70,24 @@ public class HookTests
     public void A_quiet_run_that_fails_says_on_stderr_which_step_failed_and_why()
     {
         using var sandbox = new Sandbox();
-        string data = sandbox.Path("data");
-        Directory.CreateDirectory(data);
-        var cli = new DedupCli(sandbox.Path("repo"));
-        Assert.Equal(0, cli.Init().ExitCode);
-        string policy = sandbox.Path("dedup.toml");
-        File.WriteAllText(policy, $"[[set]]\nname = \"contacts\"\npaths = [\"{data}\"]\ntier = \"critical\"\npre_backup = \"echo database is locked >&2; exit 5\"\n");
+        var (cli, policy) = OneSetPlan(sandbox, "contacts", setLines: "pre_backup = \"echo database is locked >&2; exit 5\"\n");
         var run = cli.Run("run", "--policy", policy, "--now", "2026-03-03T02:00", "--quiet");
         Assert.Equal(1, run.ExitCode);
         Assert.Equal("", run.Stdout);
         Assert.Contains(run.StderrLines, l => l.Contains("pre-backup contacts failed") && l.Contains("exit 5") && l.Contains("database is locked"));
         Assert.Equal("dedup: 1 step failed ('dedup audit' lists the whole run)", run.StderrLines[^1]);
+    }
+
+    /// <summary>A repository and a dedup.toml with one critical set of an empty directory, plus the given lines
+    /// (top-level ones before the set, the set's own after it).</summary>
+    private static (DedupCli Cli, string Policy) OneSetPlan(Sandbox sandbox, string set, string before = "", string setLines = "")
+    {
+        string data = sandbox.Path("data");
+        Directory.CreateDirectory(data);
+        var cli = new DedupCli(sandbox.Path("repo"));
+        Assert.Equal(0, cli.Init().ExitCode);
+        string policy = sandbox.Path("dedup.toml");
+        File.WriteAllText(policy, $"{before}[[set]]\nname = \"{set}\"\npaths = [\"{data}\"]\ntier = \"critical\"\n{setLines}");
+        return (cli, policy);
     }
 }
