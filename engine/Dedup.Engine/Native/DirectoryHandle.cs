@@ -9,7 +9,8 @@ namespace Dedup.Native;
 /// family). A name is always one path component, as an escaped string (<see cref="FileName"/>): not empty, not "."
 /// or "..", without '/' or NUL (else <see cref="ArgumentException"/>). A final symlink is never followed. So no path
 /// grows past PATH_MAX however deep the tree, and a symlink planted in the tree cannot redirect a call outside it.
-/// Only <see cref="Stat"/> and the metadata calls also accept "." for the directory itself.
+/// Only <see cref="Stat"/>, the metadata setters and the extended attribute calls also accept "." for the
+/// directory itself.
 /// Errors are <see cref="IOException"/> with HResult = errno (<see cref="FileNotFoundException"/> for ENOENT).
 /// Calls may run concurrently on one handle; <see cref="Dispose"/> must come after the last of them.
 /// </summary>
