@@ -50,7 +50,7 @@ public class RepositoryAccessTests : IDisposable
     [Fact]
     public void A_repository_on_a_read_only_mount_can_be_read_and_a_stale_lock_owner_is_not_named()
     {
-        if (!Native.Posix.IsRoot) { Console.WriteLine("read-only mount test skipped: mounting needs root"); return; }
+        if (!Dedup.Native.Posix.IsRoot) { Console.WriteLine("read-only mount test skipped: mounting needs root"); return; }
         // A dead process's record, as a killed backup leaves it.
         File.WriteAllText(Path.Combine(_repo, "lock.owner"), $"pid 999999 on {Environment.MachineName}, backup, since 2026-01-01 00:00:00Z\n");
         string mount = _sandbox.Path("ro");

@@ -102,9 +102,9 @@ public class PruneProperties
             if ((mask & (1 << i)) != 0)
             {
                 trees[i].WriteTo(Path.Combine(root, $"t{i}"));
-                Native.Posix.SetTimes(Path.Combine(root, $"t{i}"), 1_000_000_000L * (1_700_000_000 + i));
+                Dedup.Native.Posix.SetTimes(Path.Combine(root, $"t{i}"), 1_000_000_000L * (1_700_000_000 + i));
             }
-        Native.Posix.SetTimes(root, 1_000_000_000L * 1_700_000_000);
+        Dedup.Native.Posix.SetTimes(root, 1_000_000_000L * 1_700_000_000);
     }
 }
 

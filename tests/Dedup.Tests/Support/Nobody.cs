@@ -10,7 +10,7 @@ public static class Nobody
     /// <summary>The command prefix for <see cref="DedupCli.RunWith"/>; null when not root (the tests already run unprivileged).</summary>
     public static string[]? Prefix(Sandbox sandbox, params string[] keepModes)
     {
-        if (!Native.Posix.IsRoot) return null;
+        if (!Dedup.Native.Posix.IsRoot) return null;
         foreach (var path in Walk.Entries(sandbox.Root).Prepend(sandbox.Root))
             if (!keepModes.Any(k => path == k || path.StartsWith(k + "/", StringComparison.Ordinal)) && new FileInfo(path).LinkTarget is null)
                 File.SetUnixFileMode(path, (UnixFileMode)0x1FF);

@@ -26,7 +26,7 @@ public sealed class SmallDisk : IDisposable
     /// <summary>True when this process may mount; false (after printing why) outside CI; throws in CI.</summary>
     public static bool Available()
     {
-        if (Native.Posix.IsRoot) return true;
+        if (Dedup.Native.Posix.IsRoot) return true;
         if (Environment.GetEnvironmentVariable("CI") == "true")
             throw new InvalidOperationException("CI=true but the tests do not run as root: the disk-full tests need to mount a small file system");
         Console.WriteLine("disk-full test skipped: mounting a small file system needs root");
