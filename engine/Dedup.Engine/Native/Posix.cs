@@ -30,7 +30,6 @@ public static partial class Posix
     private const int AtFdCwd = -100;
     private const int AtSymlinkNoFollow = 0x100, AtEmptyPath = 0x1000;
     private const uint StatxBasicStats = 0x7ff;
-    private const int ODirectory = 0x10000; // x86-64 and aarch64 agree
 
     [LibraryImport("libc", EntryPoint = "statx", SetLastError = true)]
     private static unsafe partial int StatxNative(int dirfd, byte* path, int flags, uint mask, byte* buffer);
@@ -130,7 +129,7 @@ public static partial class Posix
     /// <summary>fsync a directory so a rename into it survives a power loss.</summary>
     public static void FsyncDirectory(string path)
     {
-        int fd = OpenNative(path, ODirectory);
+        int fd = OpenNative(path, OpenFlags.Directory | OpenFlags.CloseOnExec);
         if (fd < 0) throw Error(path);
         try
         {
