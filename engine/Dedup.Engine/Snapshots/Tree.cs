@@ -1,8 +1,8 @@
-using System.Text;
+using Dedup.Native;
 
 namespace Dedup.Snapshots;
 
-/// <summary>The entries of one directory, sorted by the UTF-8 bytes of their names.</summary>
+/// <summary>The entries of one directory, sorted by the bytes of their names.</summary>
 public sealed class Tree
 {
     public static readonly IComparer<string> NameOrder = Comparer<string>.Create(CompareNames);
@@ -29,17 +29,7 @@ public sealed class Tree
         return null;
     }
 
-    public static int CompareNames(string a, string b)
-    {
-        // UTF-16 ordinal order differs from UTF-8 byte order above U+D7FF; the format promises byte order.
-        int common = Math.Min(a.Length, b.Length);
-        for (int i = 0; i < common; i++)
-        {
-            char x = a[i], y = b[i];
-            if (x == y) continue;
-            if (x < 0xD800 && y < 0xD800) return x - y;
-            return Encoding.UTF8.GetBytes(a).AsSpan().SequenceCompareTo(Encoding.UTF8.GetBytes(b));
-        }
-        return a.Length - b.Length;
-    }
+    /// <summary>The order of the names' file-system bytes (UTF-16 order differs above U+D7FF, and escaped bytes are
+    /// surrogates): the format promises byte order.</summary>
+    public static int CompareNames(string a, string b) => FileName.Compare(a, b);
 }
