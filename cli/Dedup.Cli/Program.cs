@@ -30,6 +30,7 @@ root.Subcommands.Add(RemoteCommand.Create());
 root.Subcommands.Add(MirrorCommand.Create());
 root.Subcommands.Add(RecoverCommand.Create());
 root.Subcommands.Add(RepairCommand.Create());
+root.Subcommands.Add(MigrateCommand.Create());
 root.Subcommands.Add(ForgetCommand.Create());
 root.Subcommands.Add(PruneCommand.Create());
 root.Subcommands.Add(PlanCommands.Verify());

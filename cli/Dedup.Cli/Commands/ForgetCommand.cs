@@ -66,7 +66,7 @@ public static class ForgetCommand
                     Console.Out.WriteLine($"  {d.Snapshot.ShortId}  {Format.Time(d.Snapshot.Time)}  {d.Snapshot.Kind.ToString().ToLowerInvariant()}");
             }
             if (dry) return ExitCodes.Success;
-            repository.Catalog.Remove(remove, [], []);
+            repository.ForgetSnapshots(remove);
             if (parse.GetValue(prune)) return await PruneCommand.RunAsync(context, repository, new PruneOptions(), null, ct);
             return ExitCodes.Success;
         }));

@@ -3,16 +3,21 @@ using Dedup.Mirror;
 
 namespace Dedup.Cli.Commands;
 
-/// <summary>dedup repair: heal the local repository and its remote from each other.</summary>
+/// <summary>dedup repair: heal the local repository and its remote from each other, or rebuild the catalog.</summary>
 public static class RepairCommand
 {
     public static Command Create()
     {
         var remote = new Option<string?>("--remote") { Description = "remote to heal with (default: the only remote)" };
         var parallel = Remotes.ParallelOption();
-        var command = new Command("repair", "Read every pack here and on the remote; replace each damaged copy with the other's verified one") { remote, parallel };
+        var catalog = new Option<bool>("--catalog")
+        {
+            Description = "rebuild catalog.db from the snapshot files and packs (the old one is kept as catalog.db.damaged-TIME)",
+        };
+        var command = new Command("repair", "Read every pack here and on the remote; replace each damaged copy with the other's verified one") { remote, parallel, catalog };
         command.SetAction((parse, ct) => CliContext.RunAsync(parse, async context =>
         {
+            if (parse.GetValue(catalog)) return RebuildCatalog(context, ct);
             using var repository = context.Open("repair", forWriting: true);
             using var connection = Remotes.Connect(Remotes.Resolve(context, parse.GetValue(remote)));
             var report = await ProgressDisplay.RunAsync(context, "repair", "packs", _ =>
@@ -41,5 +46,21 @@ public static class RepairCommand
             return report.Ok ? ExitCodes.Success : ExitCodes.Error;
         }));
         return command;
+    }
+
+    private static int RebuildCatalog(CliContext context, CancellationToken ct)
+    {
+        using var repository = Repository.Repository.OpenWithNewCatalog(context.RepositoryPath, CliContext.Catalogs, context.Password, context.LockWait, TimeProvider.System);
+        var report = Repository.CatalogRebuilder.Run(repository, cancellationToken: ct);
+        if (context.Json)
+        {
+            Console.Out.WriteLine(Format.ToJson(new { ok = report.Problems.Count == 0, packs = report.Packs, blocks = report.Blocks, snapshots = report.Snapshots, problems = report.Problems }));
+        }
+        else
+        {
+            foreach (var problem in report.Problems) Console.Error.WriteLine($"error: {problem}");
+            context.Info($"catalog rebuilt: {report.Snapshots} snapshots, {report.Packs} packs, {report.Blocks} blobs; run 'dedup check' next");
+        }
+        return report.Problems.Count == 0 ? ExitCodes.Success : ExitCodes.Error;
     }
 }

@@ -5,7 +5,8 @@ using Dedup.Snapshots;
 namespace Dedup.Backup;
 
 /// <summary>One backup, start to finish, in the order that keeps the repository consistent at every instant:
-/// blocks into durable packs (indexed pack by pack), then trees and the snapshot in one catalog transaction.</summary>
+/// blocks and tree blobs into durable packs (indexed pack by pack), then the snapshot file, then trees and the
+/// snapshot in one catalog transaction.</summary>
 public static class BackupRunner
 {
     public static async Task<BackupResult> RunAsync(Repository.Repository repository, BackupRequest request, IBackupObserver observer, TimeProvider clock, CancellationToken ct)
@@ -19,7 +20,7 @@ public static class BackupRunner
         var reference = request.Stdin is null ? SnapshotResolver.FindReference(snapshots, request.Host, paths, kind) : null;
         if (reference is null) kind = SnapshotKind.Full;
 
-        var trees = new TreeReader(catalog, repository.Hasher);
+        var trees = repository.CreateTreeReader();
         var unreadable = new UnreadablePaths(observer);
         if (request.RequireComplete) observer = unreadable;
         BlockId root;
@@ -27,11 +28,12 @@ public static class BackupRunner
         long bytesAdded, packs;
         await using (var assembler = repository.CreatePackAssembler(request.Workers))
         {
-            archiver = new Archiver(assembler, repository.CreateChunkerSelector(), repository.Hasher, trees, catalog.HasTree, observer, request.Excludes);
+            archiver = new Archiver(assembler, repository.CreateChunkerSelector(), repository.Hasher, trees, catalog.HasTree, observer, request.Excludes, request.OneFileSystem);
             root = request.Stdin is not null
                 ? await archiver.ArchiveStreamAsync(request.Stdin, request.StdinName, start.ToUnixTimeMilliseconds() * 1_000_000, ct)
                 : await archiver.ArchivePathsAsync(paths, reference?.Root, ct);
             if (unreadable.Paths.Count > 0) throw new IncompleteBackupException(unreadable.Paths.Order(StringComparer.Ordinal).ToList());
+            await SaveTreeBlobsAsync(assembler, archiver.NewTrees, ct);
             await assembler.FlushAsync();
             (bytesAdded, packs) = (assembler.BytesAdded, assembler.PacksWritten);
         }
@@ -40,15 +42,29 @@ public static class BackupRunner
             Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)),
             start, request.Host, request.RecordedPaths?.Select(NormalizeSource).ToList() ?? paths, request.Tags, kind, reference?.Id, root,
             archiver.Totals with { BytesAdded = bytesAdded });
-        catalog.CommitSnapshot(snapshot, archiver.NewTrees);
+        repository.CommitSnapshot(snapshot, archiver.NewTrees);
         return new BackupResult(snapshot, archiver.Warnings, packs);
     }
 
+    /// <summary>Format 2: every new tree is also a blob in a pack, so the catalog can be rebuilt from the files.</summary>
+    private static async Task SaveTreeBlobsAsync(Repository.PackAssembler assembler, IReadOnlyDictionary<BlockId, byte[]> trees, CancellationToken ct)
+    {
+        foreach (var (id, bytes) in trees)
+        {
+            if (assembler.Contains(id)) continue;
+            var buffer = Repository.PackAssembler.BlockBuffers.Rent(Math.Max(bytes.Length, 1));
+            bytes.CopyTo(buffer, 0);
+            await assembler.SaveAsync(id, buffer, bytes.Length, ct);
+        }
+    }
+
+    /// <summary>The absolute form of a source (names may hold escaped bytes: the OS is asked by bytes).</summary>
     private static string NormalizeSource(string path)
     {
         string full = Path.GetFullPath(path);
-        if (!Path.Exists(full) && !IsDanglingLink(full)) throw new DedupException($"{path}: no such file or directory");
-        return full.Length > 1 ? full.TrimEnd('/') : full;
+        full = full.Length > 1 ? full.TrimEnd('/') : full;
+        if (Native.Posix.TryLStat(full) is null) throw new DedupException($"{Native.FileName.Display(path)}: no such file or directory");
+        return full;
     }
 
     /// <summary>Passes everything on, and remembers which paths could not be saved.</summary>
@@ -66,6 +82,4 @@ public static class BackupRunner
             inner.Error(path, error);
         }
     }
-
-    private static bool IsDanglingLink(string path) => new FileInfo(path).LinkTarget is not null;
 }

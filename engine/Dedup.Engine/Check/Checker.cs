@@ -91,7 +91,7 @@ public static class Checker
     /// <summary>Names the snapshots and files that the given damaged blocks (and any block the index lacks) affect.</summary>
     public static void MapDamage(Repository.Repository repository, HashSet<BlockId> badBlocks, CheckReport report)
     {
-        var trees = new TreeReader(repository.Catalog, repository.Hasher);
+        var trees = repository.CreateTreeReader();
         foreach (var snapshot in repository.Catalog.Snapshots()) ReportDamage(repository, trees, snapshot, badBlocks, report);
     }
 
@@ -172,7 +172,7 @@ public static class Checker
 
     private static void CheckSnapshots(Repository.Repository repository, HashSet<BlockId> badBlocks, CheckReport report)
     {
-        var trees = new TreeReader(repository.Catalog, repository.Hasher);
+        var trees = repository.CreateTreeReader();
         var snapshots = repository.Catalog.Snapshots();
         // Snapshots share most of their trees: visit each tree once. Only when that finds damage are the
         // snapshots walked path by path, to name the files it affects.
@@ -183,8 +183,29 @@ public static class Checker
             try { damaged |= !AllBlocksIndexed(repository, trees, snapshot.Root, visited); }
             catch (CorruptDataException) { damaged = true; }
         }
+        if (repository.Config.IsCurrent) CheckRebuildable(repository, snapshots, visited, report);
         if (!damaged) return;
         foreach (var snapshot in snapshots) ReportDamage(repository, trees, snapshot, badBlocks, report);
+    }
+
+    /// <summary>Format 2: the catalog must be rebuildable from the files: every snapshot has its file (holding the
+    /// same snapshot), every tree a blob in a pack.</summary>
+    private static void CheckRebuildable(Repository.Repository repository, IReadOnlyList<Snapshot> snapshots, HashSet<BlockId> trees, CheckReport report)
+    {
+        var files = repository.SnapshotFiles.List().ToHashSet(StringComparer.Ordinal);
+        foreach (var snapshot in snapshots)
+        {
+            if (!files.Remove(snapshot.Id)) { report.Errors.Add($"snapshot {snapshot.ShortId}: its file snapshots/{snapshot.Id} is missing"); continue; }
+            try
+            {
+                if (repository.Catalog.OpenSnapshot(snapshot.Id, repository.SnapshotFiles.Read(snapshot.Id)).Root != snapshot.Root)
+                    report.Errors.Add($"snapshot {snapshot.ShortId}: its file names another root tree than the catalog");
+            }
+            catch (CorruptDataException e) { report.Errors.Add($"snapshot {snapshot.ShortId}: its file is damaged ({e.Message})"); }
+        }
+        foreach (var id in files) report.Notes.Add($"snapshot file {id[..8]} is not in the catalog yet (the next writer adds it)");
+        foreach (var tree in trees.Where(t => !repository.TryLocate(t, out _)))
+            report.Errors.Add($"tree {tree.ToShortString()} has no blob in any pack (the catalog could not be rebuilt without it)");
     }
 
     private static bool AllBlocksIndexed(Repository.Repository repository, TreeReader trees, BlockId tree, HashSet<BlockId> visited)

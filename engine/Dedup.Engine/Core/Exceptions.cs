@@ -36,3 +36,6 @@ public sealed class RepositoryWriteException(string what, Exception cause) : Ded
     private static string Describe(string what, Exception cause) =>
         $"cannot write to {what}: {cause.Message}" + (StorageErrors.IsOutOfSpace(cause) ? " (free space on its file system, then run the command again)" : "");
 }
+
+/// <summary>The catalog cannot be opened or read; in a format-2 repository it can be rebuilt from the files.</summary>
+public sealed class CatalogDamagedException(string message, Exception inner) : CorruptDataException(message, inner);

@@ -94,10 +94,10 @@ public static class Pruner
         return report;
     }
 
-    /// <summary>Every tree and block some snapshot reaches.</summary>
+    /// <summary>Every tree and block (tree blobs included) some snapshot reaches.</summary>
     public static (HashSet<BlockId> Trees, HashSet<BlockId> Blocks) Reachable(Repository.Repository repository, IEnumerable<Snapshot> snapshots)
     {
-        var reader = new TreeReader(repository.Catalog, repository.Hasher);
+        var reader = repository.CreateTreeReader();
         var trees = new HashSet<BlockId>();
         var blocks = new HashSet<BlockId>();
         var stack = new Stack<BlockId>(snapshots.Select(s => s.Root));
@@ -111,6 +111,7 @@ public static class Pruner
                 else if (node.Type == NodeType.File) blocks.UnionWith(node.Content);
             }
         }
+        blocks.UnionWith(trees); // format 2: each tree is also a blob a rebuild of the catalog reads
         return (trees, blocks);
     }
 }

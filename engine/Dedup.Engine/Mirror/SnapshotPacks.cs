@@ -9,7 +9,7 @@ public sealed record SnapshotPacks(Snapshot Snapshot, HashSet<BlockId> Packs, in
 {
     public static List<SnapshotPacks> For(Repository.Repository repository)
     {
-        var trees = new TreeReader(repository.Catalog, repository.Hasher);
+        var trees = repository.CreateTreeReader();
         // Snapshots share most trees: remember each tree's packs once.
         var memo = new Dictionary<BlockId, (HashSet<BlockId> Packs, int Unlocated)>();
         return repository.Catalog.Snapshots().Select(s =>

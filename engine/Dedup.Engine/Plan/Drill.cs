@@ -17,7 +17,7 @@ public static class Drill
     /// <summary>Runs the drill and records it, unless the repository is read-only (then only the result is returned).</summary>
     public static AuditRecord Run(Repository.Repository repository, IBlockLoader loader, Snapshot snapshot, double samplePercent, DateTimeOffset now, string? set)
     {
-        var trees = new TreeReader(repository.Catalog, repository.Hasher);
+        var trees = repository.CreateTreeReader();
         var files = trees.Walk(snapshot.Root, "/").Where(f => f.Node.Type == NodeType.File).Select(f => f.Path).ToList();
         var chosen = samplePercent >= 100 ? [] : files.Where(p => InSample(p, samplePercent)).ToList();
         if (samplePercent < 100 && chosen.Count == 0 && files.Count > 0) chosen.Add(files[0]);

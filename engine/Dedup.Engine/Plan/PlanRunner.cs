@@ -96,7 +96,7 @@ public sealed class PlanRunner(Repository.Repository repository, BackupPlan plan
                 // Only the plan's snapshots: a pre-restore safety snapshot or a hand-made one is the user's to forget.
                 var planned = repository.Catalog.Snapshots().Where(s => s.Tags.Any(setTags.Contains)).ToList();
                 var drop = planned.Count == 0 ? [] : Retention.Apply(planned, plan.Retention).Where(d => !d.Keep).Select(d => d.Snapshot.Id).ToList();
-                repository.Catalog.Remove(drop, [], []);
+                repository.ForgetSnapshots(drop);
                 return Task.FromResult(new StepOutcome(true, $"{drop.Count} snapshots forgotten", 0));
             });
             await StepAsync("prune", null, async () =>

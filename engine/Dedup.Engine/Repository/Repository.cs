@@ -25,7 +25,8 @@ public sealed record InitOptions
 }
 
 /// <summary>
-/// An open repository: config, catalog, pack store and the in-memory block index, under the repository lock.
+/// An open repository: config, catalog, pack store and the block index, under the repository lock. The index is
+/// read from the catalog when a block is first asked for: listing snapshots or trees never pays for it.
 /// Thread safe for loading blocks; writes go through a <see cref="PackAssembler"/>.
 /// </summary>
 public sealed class Repository : IBlockLoader, IDisposable
@@ -33,12 +34,31 @@ public sealed class Repository : IBlockLoader, IDisposable
     public const int DefaultPackSize = 16 * 1024 * 1024;
 
     private readonly RepositoryLock _lock;
-    private readonly ConcurrentDictionary<BlockId, BlockLocation> _index = new();
+    private readonly Lock _indexLoad = new();
+    private ConcurrentDictionary<BlockId, BlockLocation>? _index;
 
     private Repository(RepositoryLayout layout, RepositoryConfig config, Protection protection, Catalog catalog, LocalPackStore packs, RepositoryLock repositoryLock)
     {
         (Layout, Config, Protection, Catalog, Packs, _lock) = (layout, config, protection, catalog, packs, repositoryLock);
-        foreach (var (id, location) in catalog.Blocks()) _index[id] = location;
+        SnapshotFiles = new SnapshotFiles(layout);
+    }
+
+    private ConcurrentDictionary<BlockId, BlockLocation> BlockIndex
+    {
+        get
+        {
+            if (Volatile.Read(ref _index) is { } loaded) return loaded;
+            lock (_indexLoad)
+            {
+                if (_index is null)
+                {
+                    var index = new ConcurrentDictionary<BlockId, BlockLocation>();
+                    foreach (var (id, location) in Catalog.Blocks()) index[id] = location;
+                    Volatile.Write(ref _index, index);
+                }
+                return _index;
+            }
+        }
     }
 
     public RepositoryLayout Layout { get; }
@@ -47,7 +67,9 @@ public sealed class Repository : IBlockLoader, IDisposable
     public ContentHasher Hasher => Protection.Hasher;
     public Catalog Catalog { get; }
     public LocalPackStore Packs { get; }
-    public IReadOnlyDictionary<BlockId, BlockLocation> Index => _index;
+    public IReadOnlyDictionary<BlockId, BlockLocation> Index => BlockIndex;
+    /// <summary>Format 2 only: the snapshot records as files, the truth the catalog follows.</summary>
+    public SnapshotFiles SnapshotFiles { get; }
     /// <summary>Opened from read-only media: nothing may be written (not even the audit log).</summary>
     public bool ReadOnly => !_lock.Writable;
 
@@ -93,10 +115,51 @@ public sealed class Repository : IBlockLoader, IDisposable
         try
         {
             var access = repositoryLock.Writable ? CatalogAccess.ReadWrite : CatalogAccess.ReadOnly;
-            catalog = new Catalog(catalogFactory(layout.CatalogPath, access), protection.Sealer);
+            catalog = new Catalog(OpenCatalogStore(catalogFactory, layout, config, access), protection.Sealer, compressTrees: config.IsCurrent);
             var repository = new Repository(layout, config, protection, catalog, new LocalPackStore(layout.PacksDirectory, layout.TempDirectory), repositoryLock);
             if (forWriting) repository.Recover();
             return repository;
+        }
+        catch
+        {
+            catalog?.Dispose();
+            repositoryLock.Dispose();
+            throw;
+        }
+    }
+
+    private static ICatalogStore OpenCatalogStore(CatalogFactory catalogFactory, RepositoryLayout layout, RepositoryConfig config, CatalogAccess access)
+    {
+        try { return catalogFactory(layout.CatalogPath, access); }
+        catch (CorruptDataException e) when (config.IsCurrent)
+        {
+            throw new CatalogDamagedException($"{e.Message}; the snapshots and data are in snapshots/ and packs/: " +
+                "run 'dedup repair --catalog' to rebuild the catalog from them", e);
+        }
+    }
+
+    /// <summary>Opens a format-2 repository for <c>repair --catalog</c>: under the lock, the current catalog (if any)
+    /// is moved aside as <c>catalog.db.damaged-TIME</c> and an empty one created; <see cref="CatalogRebuilder"/> fills it.</summary>
+    public static Repository OpenWithNewCatalog(string root, CatalogFactory catalogFactory, Func<string> password, TimeSpan lockWait, TimeProvider clock)
+    {
+        var layout = new RepositoryLayout(root);
+        if (!File.Exists(layout.ConfigPath))
+            throw new DedupException($"no repository at {layout.Root} (run 'dedup init' first, or pass --repo)");
+        var config = RepositoryConfig.Parse(File.ReadAllBytes(layout.ConfigPath));
+        if (!config.IsCurrent)
+            throw new DedupException($"the repository at {layout.Root} is format version {config.Version}: its catalog cannot be rebuilt (run 'dedup migrate' while it still opens)");
+        var master = config.Encrypted ? OpenKeys(layout, config).Open(password()).Master : null;
+        var protection = Protection.For(config, master);
+        var repositoryLock = RepositoryLock.Acquire(layout, "repair --catalog", lockWait, forWriting: true);
+        Catalog? catalog = null;
+        try
+        {
+            string suffix = $".damaged-{clock.GetUtcNow():yyyyMMddTHHmmss}";
+            foreach (var file in new[] { layout.CatalogPath, layout.CatalogPath + "-log" })
+                if (File.Exists(file)) File.Move(file, file.Replace("catalog.db", "catalog.db" + suffix, StringComparison.Ordinal), overwrite: true);
+            catalog = new Catalog(catalogFactory(layout.CatalogPath, CatalogAccess.Create), protection.Sealer, compressTrees: true);
+            layout.RestrictFiles();
+            return new Repository(layout, config, protection, catalog, new LocalPackStore(layout.PacksDirectory, layout.TempDirectory), repositoryLock);
         }
         catch
         {
@@ -115,10 +178,63 @@ public sealed class Repository : IBlockLoader, IDisposable
     public ChunkerSelector CreateChunkerSelector() =>
         new(new FastCdcChunker(Config.Chunker, GearTable.Derive(Protection.ChunkerSeed)));
 
-    public PackAssembler CreatePackAssembler(int workers) => new(this, workers, repacking: false);
+    public PackAssembler CreatePackAssembler(int workers)
+    {
+        RequireCurrentFormat();
+        return new(this, workers, repacking: false);
+    }
 
     /// <summary>An assembler that stores blocks the index already has (prune moves live blocks out of mostly dead packs).</summary>
-    public PackAssembler CreateRepacker(int workers) => new(this, workers, repacking: true);
+    public PackAssembler CreateRepacker(int workers)
+    {
+        RequireCurrentFormat();
+        return new(this, workers, repacking: true);
+    }
+
+    /// <summary>Reads trees from the catalog, or (format 2) from their blobs when the catalog lacks one.</summary>
+    public TreeReader CreateTreeReader() => new(Catalog, Hasher, Config.IsCurrent ? this : null);
+
+    /// <summary>Makes a snapshot visible: its file first (durable), then the catalog with the trees it adds. Every
+    /// block and tree blob it names must already be durable and indexed (format.md, "Ordering").</summary>
+    public void CommitSnapshot(Snapshot snapshot, IReadOnlyDictionary<BlockId, byte[]> newTrees)
+    {
+        RequireCurrentFormat();
+        SnapshotFiles.Write(snapshot.Id, Catalog.SealSnapshot(snapshot));
+        Catalog.CommitSnapshot(snapshot, newTrees);
+    }
+
+    /// <summary>Removes snapshots: their files first (durable), then their catalog records.</summary>
+    public void ForgetSnapshots(IReadOnlyCollection<string> ids)
+    {
+        RequireCurrentFormat();
+        SnapshotFiles.Delete(ids);
+        Catalog.Remove(ids, [], []);
+    }
+
+    /// <summary>Writes the file of every catalog snapshot that has none (format 2): after records were imported from a
+    /// mirror, whose segments carry the snapshots, into the catalog.</summary>
+    public int WriteMissingSnapshotFiles()
+    {
+        if (!Config.IsCurrent) return 0;
+        var files = SnapshotFiles.List().ToHashSet(StringComparer.Ordinal);
+        int written = 0;
+        foreach (var (id, stored) in Catalog.StoredSnapshots().Where(s => !files.Contains(s.Id)))
+        {
+            Catalog.OpenSnapshot(id, stored);
+            SnapshotFiles.Write(id, stored);
+            written++;
+        }
+        return written;
+    }
+
+    /// <summary>Writing version-2 trees or snapshots into a version-1 repository would make it unreadable to the dedup
+    /// that made it, and leave it without the files a catalog rebuild needs.</summary>
+    public void RequireCurrentFormat()
+    {
+        if (!Config.IsCurrent)
+            throw new DedupException($"the repository at {Layout.Root} is format version {Config.Version}, which this dedup reads " +
+                $"but does not write: run 'dedup migrate' first (docs/format.md)");
+    }
 
     /// <summary>Packs on disk that the catalog does not list: written by a backup killed before it indexed them.</summary>
     public IEnumerable<BlockId> UnindexedPacks()
@@ -131,6 +247,12 @@ public sealed class Repository : IBlockLoader, IDisposable
     {
         if (Directory.Exists(Layout.TempDirectory))
             foreach (var file in Directory.EnumerateFiles(Layout.TempDirectory)) File.Delete(file);
+        IndexLeftoverPacks();
+        if (Config.IsCurrent) SnapshotSync.Run(this);
+    }
+
+    private void IndexLeftoverPacks()
+    {
         foreach (var pack in UnindexedPacks())
         {
             try
@@ -148,15 +270,20 @@ public sealed class Repository : IBlockLoader, IDisposable
 
     internal void IndexPack(BlockId pack, long length, IReadOnlyList<PackEntry> entries)
     {
-        Catalog.AddPack(pack, length, entries);
-        foreach (var e in entries) _index[e.Block] = new BlockLocation(pack, e.Offset, e.StoredLength, e.RawLength, e.Codec);
+        // Under the load lock: an index being read from the catalog right now either sees this pack or gets it here.
+        lock (_indexLoad)
+        {
+            Catalog.AddPack(pack, length, entries);
+            if (_index is { } index)
+                foreach (var e in entries) index[e.Block] = new BlockLocation(pack, e.Offset, e.StoredLength, e.RawLength, e.Codec);
+        }
     }
 
-    public bool TryLocate(BlockId id, out BlockLocation location) => _index.TryGetValue(id, out location);
+    public bool TryLocate(BlockId id, out BlockLocation location) => BlockIndex.TryGetValue(id, out location);
 
     public int LoadBlock(BlockId id, ref byte[] buffer)
     {
-        if (!_index.TryGetValue(id, out var location))
+        if (!BlockIndex.TryGetValue(id, out var location))
             throw new CorruptDataException($"block {id.ToShortString()} is not in the index");
         if (buffer.Length < location.RawLength) buffer = new byte[location.RawLength];
         byte[] stored = ArrayPool<byte>.Shared.Rent(location.StoredLength);

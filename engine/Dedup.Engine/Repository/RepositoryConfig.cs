@@ -9,7 +9,9 @@ namespace Dedup.Repository;
 /// <summary>The repository's fixed parameters, written once by init (config.json).</summary>
 public sealed record RepositoryConfig
 {
-    public const int CurrentVersion = 1;
+    public const int CurrentVersion = 2;
+    /// <summary>The oldest version this dedup reads (and migrates); it writes only <see cref="CurrentVersion"/>.</summary>
+    public const int OldestReadableVersion = 1;
 
     [JsonPropertyName("version")] public int Version { get; init; } = CurrentVersion;
     [JsonPropertyName("id")] public string Id { get; init; } = "";
@@ -25,6 +27,9 @@ public sealed record RepositoryConfig
 
     public const string EncryptionNone = "none", EncryptionAesGcm = "aes256-gcm";
     [JsonIgnore] public bool Encrypted => Encryption == EncryptionAesGcm;
+
+    /// <summary>Format 2: trees are also blobs in packs and snapshot records are files (ADR 0005).</summary>
+    [JsonIgnore] public bool IsCurrent => Version == CurrentVersion;
 
     [JsonIgnore] public ChunkerParameters Chunker => new(ChunkerMin, ChunkerAverage, ChunkerMax);
 
@@ -48,7 +53,8 @@ public sealed record RepositoryConfig
         try { config = JsonSerializer.Deserialize<RepositoryConfig>(json); }
         catch (JsonException e) { throw new CorruptDataException($"config.json is damaged ({e.Message})", e); }
         if (config is null) throw new CorruptDataException("config.json is empty");
-        if (config.Version != CurrentVersion) throw new DedupException($"repository format version {config.Version} is not supported by this dedup (it reads version {CurrentVersion})");
+        if (config.Version is < OldestReadableVersion or > CurrentVersion)
+            throw new DedupException($"repository format version {config.Version} is not supported by this dedup (it reads versions {OldestReadableVersion}–{CurrentVersion})");
         try
         {
             config.Chunker.Validate();

@@ -8,6 +8,8 @@ public sealed class RepositoryLayout(string root)
     public string CatalogPath => Path.Combine(Root, "catalog.db");
     public string PacksDirectory => Path.Combine(Root, "packs");
     public string TempDirectory => Path.Combine(Root, "tmp");
+    /// <summary>Format 2: one sealed record per snapshot, named by its id.</summary>
+    public string SnapshotsDirectory => Path.Combine(Root, "snapshots");
     public string KeysDirectory => Path.Combine(Root, "keys");
     public string LockPath => Path.Combine(Root, "lock");
     public string LockOwnerPath => Path.Combine(Root, "lock.owner");
@@ -26,6 +28,7 @@ public sealed class RepositoryLayout(string root)
         Directory.CreateDirectory(Root, OwnerOnlyDirectory);
         Directory.CreateDirectory(PacksDirectory, OwnerOnlyDirectory);
         Directory.CreateDirectory(TempDirectory, OwnerOnlyDirectory);
+        Directory.CreateDirectory(SnapshotsDirectory, OwnerOnlyDirectory);
     }
 
     /// <summary>Gives the files of a just-created repository mode 0600. Open never changes modes, so a group that

@@ -8,24 +8,50 @@ namespace Dedup.Snapshots;
 /// <summary>
 /// The catalog as the engine uses it: snapshots, trees and the per-pack block lists, sealed with the repository's
 /// sealer before they reach the <see cref="ICatalogStore"/> (each bound to its id, so a record cannot be moved
-/// under another). In a plaintext repository the sealer is the identity.
+/// under another). In a plaintext repository the sealer is the identity. With <paramref name="compressTrees"/>
+/// (format 2) a tree is stored as a codec byte and its zstd frame or raw bytes, then sealed.
 /// </summary>
-public sealed class Catalog(ICatalogStore store, IBlobSealer sealer) : IDisposable
+public sealed class Catalog(ICatalogStore store, IBlobSealer sealer, bool compressTrees = false) : IDisposable
 {
     public IReadOnlyList<Snapshot> Snapshots() =>
         store.SnapshotRecords()
             .Select(r => SnapshotCodec.Decode(Open(Encoding.UTF8.GetBytes(r.Id), r.Record, $"snapshot {r.Id[..Math.Min(8, r.Id.Length)]}")))
             .OrderBy(s => s.Time).ThenBy(s => s.Id, StringComparer.Ordinal).ToList();
 
-    public void CommitSnapshot(Snapshot snapshot, IReadOnlyDictionary<BlockId, byte[]> newTrees)
+    public void CommitSnapshot(Snapshot snapshot, IReadOnlyDictionary<BlockId, byte[]> newTrees) =>
+        store.CommitSnapshot(snapshot.Id, SealSnapshot(snapshot), SealTrees(newTrees));
+
+    /// <summary>A snapshot record as stored (in the catalog and, format 2, as its file).</summary>
+    public byte[] SealSnapshot(Snapshot snapshot) => Seal(Encoding.UTF8.GetBytes(snapshot.Id), SnapshotCodec.Encode(snapshot));
+
+    /// <summary>Authenticates and decodes a stored snapshot record; its id must be <paramref name="id"/>.</summary>
+    public Snapshot OpenSnapshot(string id, byte[] stored)
     {
-        var sealedTrees = newTrees.ToDictionary(t => t.Key, t => Seal(t.Key.ToArray(), t.Value));
-        store.CommitSnapshot(snapshot.Id, Seal(Encoding.UTF8.GetBytes(snapshot.Id), SnapshotCodec.Encode(snapshot)), sealedTrees);
+        var snapshot = SnapshotCodec.Decode(Open(Encoding.UTF8.GetBytes(id), stored, $"snapshot {id[..Math.Min(8, id.Length)]}"));
+        if (snapshot.Id != id) throw new CorruptDataException($"snapshot {id[..Math.Min(8, id.Length)]} is damaged (id mismatch)");
+        return snapshot;
     }
+
+    /// <summary>Adds a snapshot whose record was authenticated by <see cref="OpenSnapshot"/>, with trees it needs.</summary>
+    public void AddSnapshot(string id, byte[] stored, IReadOnlyDictionary<BlockId, byte[]> newTrees) => store.CommitSnapshot(id, stored, SealTrees(newTrees));
+
+    public IReadOnlyList<string> SnapshotIds() => store.SnapshotRecords().Select(r => r.Id).ToList();
+
+    /// <summary>Snapshot records sealed as stored (what a format-2 snapshot file holds).</summary>
+    public IReadOnlyList<(string Id, byte[] Sealed)> StoredSnapshots() => store.SnapshotRecords();
+
+    public void AddTrees(IReadOnlyDictionary<BlockId, byte[]> trees) => store.AddTrees(SealTrees(trees));
+
+    private Dictionary<BlockId, byte[]> SealTrees(IReadOnlyDictionary<BlockId, byte[]> trees) =>
+        trees.ToDictionary(t => t.Key, t => Seal(t.Key.ToArray(), compressTrees ? StoredTree.Compress(t.Value) : t.Value));
 
     public bool HasTree(BlockId id) => store.HasTree(id);
 
-    public byte[]? LoadTree(BlockId id) => store.LoadTree(id) is { } stored ? Open(id.ToArray(), stored, $"tree {id.ToShortString()}") : null;
+    public byte[]? LoadTree(BlockId id)
+    {
+        if (store.LoadTree(id) is not { } stored) return null;
+        return StoredTree.Decompress(Open(id.ToArray(), stored, $"tree {id.ToShortString()}"), id);
+    }
 
     public void AddPack(BlockId pack, long length, IReadOnlyList<PackEntry> entries) =>
         store.AddPack(pack, length, Seal(pack.ToArray(), PackFormat.EncodeEntries(entries)));
@@ -128,7 +154,8 @@ public sealed class Catalog(ICatalogStore store, IBlobSealer sealer) : IDisposab
                 case CatalogRecordKind.Tree:
                     var tree = BlockId.Read(record.Id);
                     if (trees.ContainsKey(tree) || store.HasTree(tree)) continue;
-                    var bytes = Open(record.Id, record.Sealed, $"tree {tree.ToShortString()}");
+                    var opened = Open(record.Id, record.Sealed, $"tree {tree.ToShortString()}");
+                    var bytes = StoredTree.Decompress(opened, tree);
                     if (hasher.Hash(bytes) != tree) throw new CorruptDataException($"tree {tree.ToShortString()} is damaged (content hash mismatch)");
                     TreeCodec.Decode(bytes);
                     trees[tree] = record.Sealed;

@@ -3,15 +3,18 @@ using Dedup.Core;
 
 namespace Dedup.Snapshots;
 
-/// <summary>Loads and decodes trees from the catalog, caching decoded trees (they are immutable). Thread safe.</summary>
-public sealed class TreeReader(Catalog catalog, Crypto.ContentHasher hasher)
+/// <summary>Loads and decodes trees from the catalog, caching decoded trees (they are immutable). Thread safe.
+/// With <paramref name="blobs"/> (format 2), a tree the catalog lacks is read from its blob in a pack.</summary>
+public sealed class TreeReader(Catalog catalog, Crypto.ContentHasher hasher, IBlockLoader? blobs = null)
 {
     private readonly ConcurrentDictionary<BlockId, Tree> _cache = new();
 
     public Tree Load(BlockId id)
     {
         if (_cache.TryGetValue(id, out var cached)) return cached;
-        byte[] bytes = catalog.LoadTree(id) ?? throw new CorruptDataException($"tree {id.ToShortString()} is missing from the catalog");
+        byte[] bytes = catalog.LoadTree(id)
+            ?? (blobs is not null && blobs.TryLocate(id, out _) ? blobs.LoadBlock(id) : null)
+            ?? throw new CorruptDataException($"tree {id.ToShortString()} is missing from the catalog");
         if (hasher.Hash(bytes) != id) throw new CorruptDataException($"tree {id.ToShortString()} is damaged (content hash mismatch)");
         var tree = TreeCodec.Decode(bytes);
         _cache[id] = tree;

@@ -95,9 +95,9 @@ public class InterruptTests : IDisposable
     {
         Assert.Equal(0, _cli.Run("backup", _data).ExitCode);
         var random = new Random(11);
-        foreach (var signal in SigintIgnoredHere() ? new[] { "TERM", "TERM" } : new[] { "INT", "TERM" })
+        foreach (var (round, signal) in (SigintIgnoredHere() ? new[] { "TERM", "TERM" } : new[] { "INT", "TERM" }).Index())
         {
-            string target = _sandbox.Path("restore-" + signal);
+            string target = _sandbox.Path($"restore-{round}-{signal}");
             var process = _cli.Start(null, "restore", "latest", "--target", target);
             var (exit, stderr) = Interrupt(process, signal, "wchar", (long)(Files * FileSize * (0.1 + 0.6 * random.NextDouble())));
             Assert.True(exit is 0 or 130, $"{signal}: exit {exit}\n{stderr}");

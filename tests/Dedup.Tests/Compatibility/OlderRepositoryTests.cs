@@ -8,8 +8,9 @@ namespace Dedup.Tests.Compatibility;
 /// <summary>
 /// A repository written by an earlier dedup (Fixtures/repository-v1.tar.gz: format version 1, made by commit
 /// 94b09af with `init --kdf-memory 8 --kdf-iterations 1`, two backups of /tmp/fx/src/app tagged set:app, the second
-/// after contacts.csv lost its data row, then `verify latest`) opens, reads, checks and takes new backups with
-/// today's code. Keeps later changes from breaking repositories already on users' disks.
+/// after contacts.csv lost its data row, then `verify latest`) opens, reads and checks with today's code, refuses
+/// to be written until `dedup migrate` makes it format 2, and then takes new backups, survives the loss of its
+/// catalog and checks. Keeps later changes from breaking repositories already on users' disks.
 /// </summary>
 public class OlderRepositoryTests : IDisposable
 {
@@ -34,7 +35,7 @@ public class OlderRepositoryTests : IDisposable
     }
 
     [Fact]
-    public void A_version_1_repository_opens_restores_checks_and_takes_new_backups()
+    public void A_version_1_repository_opens_restores_checks_and_after_migrate_takes_new_backups()
     {
         var snapshots = JsonDocument.Parse(Ok("snapshots", "--json").Stdout).RootElement.EnumerateArray().ToList();
         Assert.Equal(2, snapshots.Count);
@@ -52,10 +53,28 @@ public class OlderRepositoryTests : IDisposable
         Assert.Equal("templates", new FileInfo(target + Source + "/current").LinkTarget);
         Assert.Equal("<h1>Welcome</h1>\n", File.ReadAllText(target + Source + "/templates/welcome.html"));
 
-        // Today's code writes into it, and it still checks.
+        // Writing into it would leave trees an older dedup cannot read: refused, with the way out.
         File.AppendAllText(target + Source + "/contacts.csv", "2,b@example.com\n");
+        var refused = _cli.Run("backup", target + Source);
+        Assert.NotEqual(0, refused.ExitCode);
+        Assert.Contains("dedup migrate", refused.Stderr);
+        Assert.DoesNotContain("   at ", refused.Stderr);
+
+        var migrated = Ok("migrate");
+        Assert.Contains("from format version 1 to 2", migrated.Stdout + migrated.Stderr);
+        var again = Ok("migrate");
+        Assert.Contains("already format version 2", again.Stdout + again.Stderr);
+        Assert.Equal(2, JsonDocument.Parse(File.ReadAllBytes(_sandbox.Path("repo/config.json"))).RootElement.GetProperty("version").GetInt32());
+        Assert.Equal(2, Directory.GetFiles(_sandbox.Path("repo/snapshots")).Length);
         Ok("backup", target + Source);
         Ok("check", "--read-data");
         Assert.Equal(3, JsonDocument.Parse(Ok("snapshots", "--json").Stdout).RootElement.GetArrayLength());
+
+        // Every snapshot, the migrated ones included, survives the loss of the catalog.
+        File.Delete(_sandbox.Path("repo/catalog.db"));
+        Ok("repair", "--catalog");
+        Ok("check", "--read-data");
+        Assert.Equal(3, JsonDocument.Parse(Ok("snapshots", "--json").Stdout).RootElement.GetArrayLength());
+        Assert.Equal("id,email\n1,a@example.com\n", Ok("cat", first, Source + "/contacts.csv").Stdout);
     }
 }

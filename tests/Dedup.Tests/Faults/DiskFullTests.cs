@@ -62,7 +62,7 @@ public class DiskFullTests(ITestOutputHelper output)
         foreach (var (i, file) in Directory.GetFiles(data).Order().Index())
             if (i % 2 == 0) File.Delete(file);
         var kept = TestRepository.Backup(pristine, [data]);
-        using (var repository = TestRepository.Open(pristine)) repository.Catalog.Remove([first.Id], [], []);
+        using (var repository = TestRepository.Open(pristine)) repository.ForgetSnapshots([first.Id]);
 
         using var disk = SmallDisk.Ext4(sandbox.Path("disk"), 24);
         string repo = disk.Path("repo");

@@ -55,7 +55,7 @@ public class PruneProperties
                             var snapshots = repository.Catalog.Snapshots();
                             if (snapshots.Count == 0) break;
                             var drop = Retention.Apply(snapshots, new RetentionPolicy { Last = f.KeepLast }).Where(d => !d.Keep).Select(d => d.Snapshot.Id).ToList();
-                            repository.Catalog.Remove(drop, [], []);
+                            repository.ForgetSnapshots(drop);
                         }
                         break;
                     case KilledPruneOp k:
@@ -141,7 +141,7 @@ public class RepackTests
         PruneReport report;
         using (var repository = TestRepository.Open(repo))
         {
-            repository.Catalog.Remove([first.Id], [], []);
+            repository.ForgetSnapshots([first.Id]);
             report = Pruner.RunAsync(repository, new PruneOptions { RepackBelow = repackBelow }, CancellationToken.None).GetAwaiter().GetResult();
         }
         Assert.Equal(expectRepack, report.PacksRepacked > 0);

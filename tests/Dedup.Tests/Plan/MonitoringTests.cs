@@ -44,7 +44,8 @@ public class MonitoringTests
         Assert.Equal(1, first["dedup_last_check_success"]);
         Assert.Equal(0, first["dedup_objectives_met"]);
         Assert.True(first["dedup_repository_size_bytes"] > 0);
-        Assert.True(first["dedup_repository_dedup_ratio"] >= 1);
+        // Stored bytes include the trees' blobs (format 2): on 50 kB of data the ratio sits just below 1.
+        Assert.InRange(first["dedup_repository_dedup_ratio"], 0.9, 1.1);
 
         // Two hours later the critical 1 h RPO is broken. A scraper that opened the old file keeps reading all of it:
         // the new one was renamed into place, not written over the old.

@@ -25,7 +25,7 @@ public class RestoreEscapeTests
             var evilId = repository.Hasher.Hash(evil);
             var root = TreeCodec.Encode(new Tree([new TreeNode("x", NodeType.Directory, 0x1ED, 0, 0, 0, Subtree: evilId)]));
             var rootId = repository.Hasher.Hash(root);
-            repository.Catalog.CommitSnapshot(honest with { Id = new string('e', 64), Root = rootId, Time = honest.Time.AddSeconds(1) },
+            repository.CommitSnapshot(honest with { Id = new string('e', 64), Root = rootId, Time = honest.Time.AddSeconds(1) },
                 new Dictionary<Core.BlockId, byte[]> { [evilId] = evil, [rootId] = root });
         }
 
