@@ -22,8 +22,9 @@ public static class BackupCommand
         var allowEmpty = new Option<bool>("--allow-empty") { Description = "with --stdin or --stdin-from-command: save an empty stream (refused by default: an empty dump usually means its producer failed)" };
         var host = new Option<string?>("--host") { Description = "host name to record (default: this machine's)" };
         var mirror = new Option<string?>("--mirror") { Description = "push to this remote after the backup (as 'dedup mirror push NAME')" };
+        var oneFileSystem = new Option<bool>("--one-file-system", "-x") { Description = "do not cross file-system boundaries: a mount point below a source is saved as an empty directory" };
 
-        var command = new Command("backup", "Create a new snapshot of files and directories") { paths, kind, tags, excludes, stdin, stdinName, stdinCommand, allowEmpty, host, mirror };
+        var command = new Command("backup", "Create a new snapshot of files and directories") { paths, kind, tags, excludes, oneFileSystem, stdin, stdinName, stdinCommand, allowEmpty, host, mirror };
         command.SetAction((parse, ct) => CliContext.RunAsync(parse, async context =>
         {
             var sources = parse.GetValue(paths) ?? [];
@@ -35,7 +36,9 @@ public static class BackupCommand
                 throw new DedupException(parse.GetValue(stdin) ? "--stdin takes no PATH arguments" : "nothing to back up: give at least one PATH (or --stdin)");
             var request = new BackupRequest
             {
-                Paths = fromCommand ? [] : sources,
+                // A name that is not UTF-8 is typed in its escaped form (\xNN), as ls and find show it.
+                Paths = fromCommand ? [] : sources.Select(Native.FileName.ParseDisplay).ToList(),
+                OneFileSystem = parse.GetValue(oneFileSystem),
                 Kind = parse.GetValue(kind) is { } k ? Enum.Parse<SnapshotKind>(k, ignoreCase: true) : null,
                 Tags = parse.GetValue(tags) ?? [],
                 Excludes = parse.GetValue(excludes) ?? [],

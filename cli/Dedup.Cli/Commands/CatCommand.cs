@@ -16,9 +16,9 @@ public static class CatCommand
         {
             using var repository = context.Open("cat");
             var snap = SnapshotResolver.Resolve(repository.Catalog.Snapshots(), parse.GetValue(snapshot)!, filter.Read(parse));
-            string wanted = TreeReader.Normalize(parse.GetValue(path)!);
-            var node = new TreeReader(repository.Catalog, repository.Hasher).Find(snap.Root, wanted)
-                ?? throw new DedupException($"{wanted}: no such path in snapshot {snap.ShortId}");
+            string wanted = TreeReader.Normalize(Native.FileName.ParseDisplay(parse.GetValue(path)!));
+            var node = repository.CreateTreeReader().Find(snap.Root, wanted)
+                ?? throw new DedupException($"{Native.FileName.Display(wanted)}: no such path in snapshot {snap.ShortId}");
             if (node.Type != NodeType.File) throw new DedupException($"{wanted} is not a file");
             using var stdout = Console.OpenStandardOutput();
             // Every block is verified before any of it is written: wrong bytes never reach stdout.

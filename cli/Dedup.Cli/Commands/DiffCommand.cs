@@ -17,20 +17,20 @@ public static class DiffCommand
             var snapshots = repository.Catalog.Snapshots();
             var a = SnapshotResolver.Resolve(snapshots, parse.GetValue(first)!, filter.Read(parse));
             var b = SnapshotResolver.Resolve(snapshots, parse.GetValue(second)!, filter.Read(parse));
-            var trees = new TreeReader(repository.Catalog, repository.Hasher);
+            var trees = repository.CreateTreeReader();
             var changes = new List<(char Change, string Path)>();
             Compare(trees, a.Root, b.Root, "/", changes);
             if (context.Json)
             {
                 Console.Out.WriteLine(Format.ToJson(new
                 {
-                    added = changes.Where(c => c.Change == '+').Select(c => c.Path),
-                    removed = changes.Where(c => c.Change == '-').Select(c => c.Path),
-                    modified = changes.Where(c => c.Change == 'M').Select(c => c.Path),
+                    added = changes.Where(c => c.Change == '+').Select(c => Native.FileName.Display(c.Path)),
+                    removed = changes.Where(c => c.Change == '-').Select(c => Native.FileName.Display(c.Path)),
+                    modified = changes.Where(c => c.Change == 'M').Select(c => Native.FileName.Display(c.Path)),
                 }));
                 return ExitCodes.Success;
             }
-            foreach (var (change, path) in changes) Console.Out.WriteLine($"{change}    {path}");
+            foreach (var (change, path) in changes) Console.Out.WriteLine($"{change}    {Native.FileName.Display(path)}");
             context.Info($"\n{changes.Count(c => c.Change == '+')} added, {changes.Count(c => c.Change == '-')} removed, {changes.Count(c => c.Change == 'M')} modified");
             return ExitCodes.Success;
         }));

@@ -15,7 +15,7 @@ public static class FindCommand
         {
             using var repository = context.Open("find");
             var glob = new Glob(parse.GetValue(pattern)!);
-            var trees = new TreeReader(repository.Catalog, repository.Hasher);
+            var trees = repository.CreateTreeReader();
             var results = new List<object>();
             foreach (var snapshot in repository.Catalog.Snapshots().Where(filter.Read(parse).Matches))
             {
@@ -27,13 +27,13 @@ public static class FindCommand
                     {
                         snapshot = snapshot.Id,
                         time = snapshot.Time,
-                        matches = matches.Select(m => new { path = m.Path, type = m.Node.Type.ToString().ToLowerInvariant(), size = m.Node.Size, mtime = Format.FromNs(m.Node.MtimeNs) }),
+                        matches = matches.Select(m => new { path = Native.FileName.Display(m.Path), type = m.Node.Type.ToString().ToLowerInvariant(), size = m.Node.Size, mtime = Format.FromNs(m.Node.MtimeNs) }),
                     });
                     continue;
                 }
                 Console.Out.WriteLine($"Found matching entries in snapshot {snapshot.ShortId} from {Format.Time(snapshot.Time)}");
                 foreach (var (path, node) in matches)
-                    Console.Out.WriteLine($"  {Format.Mode(node)} {node.Size,12} {Format.Time(Format.FromNs(node.MtimeNs))} {path}");
+                    Console.Out.WriteLine($"  {Format.Mode(node)} {node.Size,12} {Format.Time(Format.FromNs(node.MtimeNs))} {Native.FileName.Display(path)}");
                 Console.Out.WriteLine();
             }
             if (context.Json) Console.Out.WriteLine(Format.ToJson(results));

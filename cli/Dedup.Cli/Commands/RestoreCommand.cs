@@ -18,18 +18,20 @@ public static class RestoreCommand
         var verify = new Option<bool>("--verify") { Description = "re-read and re-hash every restored file" };
         var remote = new Option<string?>("--remote") { Description = "read blocks missing (or damaged) locally from this remote, fetching only their byte ranges" };
         var noSafety = new Option<bool>("--no-safety-snapshot") { Description = "with --overwrite: do not first back up what will be overwritten" };
-        var command = new Command("restore", "Restore a snapshot, or some paths of it, into a directory") { snapshot, paths, target, overwrite, verify, remote, noSafety };
+        var numericOwner = new Option<bool>("--numeric-owner") { Description = "as root: restore owners by stored uid/gid, not by user and group name" };
+        var command = new Command("restore", "Restore a snapshot, or some paths of it, into a directory (sparse files stay sparse; hard links restored together are linked again)")
+            { snapshot, paths, target, overwrite, verify, remote, noSafety, numericOwner };
         var filter = SnapshotFilterOptions.AddTo(command);
         command.SetAction((parse, ct) => CliContext.RunAsync(parse, async context =>
         {
             bool safety = parse.GetValue(overwrite) && !parse.GetValue(noSafety);
             using var repository = context.Open("restore", forWriting: safety);
             var snap = SnapshotResolver.Resolve(repository.Catalog.Snapshots(), parse.GetValue(snapshot)!, filter.Read(parse));
-            var include = parse.GetValue(paths) ?? [];
+            var include = (parse.GetValue(paths) ?? []).Select(Native.FileName.ParseDisplay).ToArray();
             // The plan's "back up the current state, just in case": what the restore may overwrite is saved first.
             Snapshot? safetySnapshot = safety ? await SafetySnapshotAsync(repository, snap, parse.GetValue(target)!, include, ct) : null;
             if (safetySnapshot is not null) context.Info($"saved what the restore may overwrite as snapshot {safetySnapshot.ShortId} (tag pre-restore)");
-            var options = new RestoreOptions { Overwrite = parse.GetValue(overwrite), Verify = parse.GetValue(verify) };
+            var options = new RestoreOptions { Overwrite = parse.GetValue(overwrite), Verify = parse.GetValue(verify), NumericOwner = parse.GetValue(numericOwner) };
             var clock = Stopwatch.StartNew();
             using var connection = Remotes.ForReading(context, repository, parse.GetValue(remote));
             IBlockLoader loader = repository;
@@ -45,7 +47,7 @@ public static class RestoreCommand
             }
             var result = await ProgressDisplay.RunAsync(context, "restore", "files", counter =>
             {
-                var trees = new TreeReader(repository.Catalog, repository.Hasher);
+                var trees = repository.CreateTreeReader();
                 counter.SetTotal(include.Length == 0 ? snap.Totals.Bytes : -1);
                 if (include.Length == 0) counter.SetItemsFound(snap.Totals.Files);
                 var observer = new RestoreProgress(counter, context);
@@ -94,7 +96,7 @@ public static class RestoreCommand
     /// </summary>
     private static async Task<Snapshot?> SafetySnapshotAsync(Repository.Repository repository, Snapshot snapshot, string target, string[] include, CancellationToken ct)
     {
-        var restorer = new Restorer(repository, new TreeReader(repository.Catalog, repository.Hasher), NullRestoreObserver.Instance);
+        var restorer = new Restorer(repository, repository.CreateTreeReader(), NullRestoreObserver.Instance);
         var replaced = restorer.ExistingTargets(snapshot, include, target);
         if (replaced.Count == 0) return null;
         var recorded = (include.Length == 0 ? snapshot.Paths : include)
@@ -124,14 +126,16 @@ public static class RestoreCommand
         public void FileDone(string path)
         {
             counter.AddItem();
-            counter.Current = path;
+            counter.Current = Native.FileName.Display(path);
         }
 
         public void Error(string path, Exception error)
         {
             counter.AddError();
-            context.Error($"error: {path}: {error.Message}");
+            context.Error($"error: {Native.FileName.Display(path)}: {error.Message}");
             if (context.Verbose) Console.Error.WriteLine(error);
         }
+
+        public void Warning(string message) => context.Error($"warning: {message}");
     }
 }

@@ -9,19 +9,19 @@ public sealed class BackupProgress(ProgressCounter counter, CliContext context) 
     public long Errors => Interlocked.Read(ref _errors);
 
     public void BytesProcessed(long bytes) => counter.AddBytes(bytes);
-    public void FileStarted(string path) => counter.Current = path;
+    public void FileStarted(string path) => counter.Current = Native.FileName.Display(path);
     public void FileDone(string path, long size) => counter.AddItem();
 
     public void Warning(string path, string message)
     {
-        if (!context.Quiet) context.Error($"warning: {path}: {message}");
+        if (!context.Quiet) context.Error($"warning: {Native.FileName.Display(path)}: {message}");
     }
 
     public void Error(string path, Exception error)
     {
         Interlocked.Increment(ref _errors);
         counter.AddError();
-        context.Error($"error: {path}: {Reason(error)}");
+        context.Error($"error: {Native.FileName.Display(path)}: {Reason(error)}");
         if (context.Verbose) Console.Error.WriteLine(error);
     }
 

@@ -3,24 +3,19 @@ using Dedup.Chunking;
 using Dedup.Core;
 using Dedup.Native;
 using Dedup.Snapshots;
+using Microsoft.Win32.SafeHandles;
 
 namespace Dedup.Backup;
 
 /// <summary>
-/// Walks the sources and turns them into trees and blocks. The walk and chunking run on the calling thread;
+/// Walks the sources and turns them into trees and blocks. Every entry is reached relative to its parent's open
+/// directory handle, by the bytes of its name: no path length limit, no name the OS cannot give back, no symlink
+/// followed. The walk and chunking run on the calling thread;
 /// compression and packing run behind <see cref="IBlockSaver"/>. Trees are collected, not written: the caller
 /// commits them with the snapshot, after every block is durable.
 /// </summary>
 public sealed class Archiver
 {
-    private static readonly EnumerationOptions ListOptions = new()
-    {
-        AttributesToSkip = 0,
-        IgnoreInaccessible = false,
-        RecurseSubdirectories = false,
-        ReturnSpecialDirectories = false,
-    };
-
     private readonly IBlockSaver _saver;
     private readonly ChunkerSelector _chunkers;
     private readonly TreeReader _trees;
@@ -28,14 +23,16 @@ public sealed class Archiver
     private readonly Crypto.ContentHasher _hasher;
     private readonly IBackupObserver _observer;
     private readonly IReadOnlyList<Glob> _excludes;
+    private readonly bool _oneFileSystem;
     private readonly byte[] _buffer;
     private readonly Dictionary<BlockId, byte[]> _newTrees = [];
     private readonly List<string> _warnings = [];
     private long _files, _dirs, _bytes, _filesNew, _filesChanged, _filesUnmodified, _bytesRead, _errors;
 
-    public Archiver(IBlockSaver saver, ChunkerSelector chunkers, Crypto.ContentHasher hasher, TreeReader trees, Func<BlockId, bool> treeStored, IBackupObserver observer, IReadOnlyList<string> excludes)
+    public Archiver(IBlockSaver saver, ChunkerSelector chunkers, Crypto.ContentHasher hasher, TreeReader trees, Func<BlockId, bool> treeStored, IBackupObserver observer,
+        IReadOnlyList<string> excludes, bool oneFileSystem = false)
     {
-        (_saver, _chunkers, _hasher, _trees, _treeStored, _observer) = (saver, chunkers, hasher, trees, treeStored, observer);
+        (_saver, _chunkers, _hasher, _trees, _treeStored, _observer, _oneFileSystem) = (saver, chunkers, hasher, trees, treeStored, observer, oneFileSystem);
         _excludes = excludes.Select(p => new Glob(p)).ToList();
         _buffer = new byte[chunkers.ContentDefined.MaxSize * 2];
     }
@@ -64,9 +61,13 @@ public sealed class Archiver
             dir.Child(parts[^1], path).IsSource = true;
         }
         var referenceTree = reference is { } r ? _trees.Load(r) : null;
-        var nodes = root.IsSource
-            ? await ArchiveChildrenAsync("/", referenceTree, ct)
-            : await ArchiveVirtualAsync(root, referenceTree, ct);
+        List<TreeNode> nodes;
+        if (root.IsSource)
+        {
+            using var slash = DirectoryHandle.Open("/");
+            nodes = await ArchiveChildrenAsync(slash, "/", referenceTree, new Walk(_oneFileSystem ? slash.StatSelf().Device : null, Explicit: false), ct);
+        }
+        else nodes = await ArchiveVirtualAsync(root, referenceTree, ct);
         return StoreTree(nodes);
     }
 
@@ -104,7 +105,7 @@ public sealed class Archiver
         {
             var refNode = reference?.Find(name);
             var node = child.IsSource
-                ? await ArchiveEntryAsync(child.RealPath, name, refNode, ct)
+                ? await ArchiveSourceAsync(child.RealPath, name, refNode, ct)
                 : await ArchiveIntermediateAsync(child, name, refNode, ct);
             if (node is not null) nodes.Add(node);
         }
@@ -119,53 +120,130 @@ public sealed class Archiver
         catch (IOException e) { ReportError(dir.RealPath, e); return null; }
         var refTree = refNode?.Type == NodeType.Directory ? _trees.Load(refNode.Subtree) : null;
         var subtree = StoreTree(await ArchiveVirtualAsync(dir, refTree, ct));
-        return new TreeNode(name, NodeType.Directory, st.Permissions, st.MtimeNs, st.Uid, st.Gid, Subtree: subtree);
+        return Owned(new TreeNode(name, NodeType.Directory, st.Permissions, st.MtimeNs, st.Uid, st.Gid, Subtree: subtree));
     }
 
-    private async Task<TreeNode?> ArchiveEntryAsync(string path, string name, TreeNode? refNode, CancellationToken ct)
+    /// <summary>A path the user named: reached through its parent directory, like every entry below it.</summary>
+    private async Task<TreeNode?> ArchiveSourceAsync(string path, string name, TreeNode? refNode, CancellationToken ct)
     {
-        ct.ThrowIfCancellationRequested();
-        if (_excludes.Any(g => g.IsMatch(path, name))) return null;
-        FileStatus st;
-        try { st = Posix.LStat(path); }
+        DirectoryHandle parent;
+        try { parent = DirectoryHandle.Open(ParentOf(path)); }
         catch (IOException e) { ReportError(path, e); return null; }
-
-        switch (st.Type)
+        using (parent)
         {
-            case FileStatus.Directory:
-                var refTree = refNode?.Type == NodeType.Directory ? _trees.Load(refNode.Subtree) : null;
-                List<TreeNode> children;
-                try { children = await ArchiveChildrenAsync(path, refTree, ct); }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException) { ReportError(path, e); return null; }
-                _dirs++;
-                return new TreeNode(name, NodeType.Directory, st.Permissions, st.MtimeNs, st.Uid, st.Gid, Subtree: StoreTree(children));
-            case FileStatus.Symlink:
-                string? target = new FileInfo(path).LinkTarget;
-                if (target is null) { ReportError(path, new IOException("cannot read the link target")); return null; }
-                _files++;
-                return new TreeNode(name, NodeType.Symlink, st.Permissions, st.MtimeNs, st.Uid, st.Gid, LinkTarget: target);
-            case FileStatus.Regular:
-                return await ArchiveFileAsync(path, name, st, refNode, ct);
-            default:
-                Warn(path, "skipped: not a regular file, directory or symlink (fifo, socket or device)");
-                return null;
+            ulong? device = _oneFileSystem && parent.TryStat(name) is { } st ? st.Device : null;
+            return await ArchiveEntryAsync(parent, name, path, refNode, new Walk(device, Explicit: true), ct);
         }
     }
 
-    private async Task<List<TreeNode>> ArchiveChildrenAsync(string path, Tree? reference, CancellationToken ct)
+    private static string ParentOf(string path)
     {
-        var names = Directory.EnumerateFileSystemEntries(path, "*", ListOptions).Select(p => Path.GetFileName(p)).ToList();
+        int slash = path.LastIndexOf('/');
+        return slash <= 0 ? "/" : path[..slash];
+    }
+
+    /// <summary>What the walk below a source carries: the device it must stay on (--one-file-system), and whether
+    /// this entry was named by the user (pseudo file systems are walked into only then).</summary>
+    private readonly record struct Walk(ulong? Device, bool Explicit);
+
+    private async Task<TreeNode?> ArchiveEntryAsync(DirectoryHandle parent, string name, string path, TreeNode? refNode, Walk walk, CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        if (!walk.Explicit && _excludes.Any(g => g.IsMatch(path, name))) return null;
+        FileStatus st;
+        try { st = parent.Stat(name); }
+        catch (IOException e) { ReportError(path, e); return null; }
+
+        TreeNode? node;
+        switch (st.Type)
+        {
+            case FileStatus.Directory:
+                node = await ArchiveDirectoryAsync(parent, name, path, st, refNode, walk, ct);
+                break;
+            case FileStatus.Symlink:
+                string target;
+                try { target = parent.ReadLink(name); }
+                catch (IOException e) { ReportError(path, e); return null; }
+                _files++;
+                node = new TreeNode(name, NodeType.Symlink, st.Permissions, st.MtimeNs, st.Uid, st.Gid, LinkTarget: target);
+                break;
+            case FileStatus.Regular:
+                node = await ArchiveFileAsync(parent, name, path, st, refNode, ct);
+                break;
+            case FileStatus.Fifo or FileStatus.Socket or FileStatus.CharDevice or FileStatus.BlockDevice:
+                _files++;
+                node = new TreeNode(name, SpecialType(st.Type), st.Permissions, st.MtimeNs, st.Uid, st.Gid) { DeviceNumber = IsDevice(st.Type) ? st.Rdev : 0 };
+                break;
+            default:
+                Warn(path, $"skipped: unknown file type 0x{st.Type:x}");
+                return null;
+        }
+        return node is null ? null : Described(node, parent, name, path, st);
+    }
+
+    private static NodeType SpecialType(uint type) => type switch
+    {
+        FileStatus.Fifo => NodeType.Fifo,
+        FileStatus.Socket => NodeType.Socket,
+        FileStatus.CharDevice => NodeType.CharDevice,
+        _ => NodeType.BlockDevice,
+    };
+
+    private static bool IsDevice(uint type) => type is FileStatus.CharDevice or FileStatus.BlockDevice;
+
+    /// <summary>What every entry carries beyond its type: owner names, extended attributes (every namespace), and the
+    /// hard-link key of a non-directory with more than one link.</summary>
+    private TreeNode Described(TreeNode node, DirectoryHandle parent, string name, string path, FileStatus st)
+    {
+        IReadOnlyList<ExtendedAttribute> xattrs = [];
+        try { xattrs = parent.ReadXattrs(name).Select(x => new ExtendedAttribute(x.Name, x.Value)).ToList(); }
+        catch (IOException e) { Warn(path, $"extended attributes not saved: {e.Message}"); }
+        return Owned(node) with
+        {
+            Xattrs = xattrs,
+            HardLink = st.Nlink > 1 && st.Type != FileStatus.Directory ? new HardLinkKey(st.Device, st.Inode, st.Nlink) : null,
+        };
+    }
+
+    private static TreeNode Owned(TreeNode node) => node with { UserName = Accounts.UserName(node.Uid), GroupName = Accounts.GroupName(node.Gid) };
+
+    private async Task<TreeNode?> ArchiveDirectoryAsync(DirectoryHandle parent, string name, string path, FileStatus st, TreeNode? refNode, Walk walk, CancellationToken ct)
+    {
+        var refTree = refNode?.Type == NodeType.Directory ? _trees.Load(refNode.Subtree) : null;
+        List<TreeNode> children = [];
+        // A mount point of another file system (with --one-file-system) or of /proc, /sys, /dev is kept as an empty
+        // directory, so a restore recreates the mount point, unless the user named it.
+        bool descend = walk.Explicit || (!IsPseudoFileSystem(path) && (walk.Device is null || walk.Device == st.Device));
+        if (descend)
+        {
+            try
+            {
+                using var dir = parent.OpenDirectory(name);
+                children = await ArchiveChildrenAsync(dir, path, refTree, walk with { Explicit = false }, ct);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { ReportError(path, e); return null; }
+        }
+        _dirs++;
+        return new TreeNode(name, NodeType.Directory, st.Permissions, st.MtimeNs, st.Uid, st.Gid, Subtree: StoreTree(children));
+    }
+
+    /// <summary>Kernel views, not data: walking them reads gigabytes of nothing (/proc/kcore) or never ends.</summary>
+    private static bool IsPseudoFileSystem(string path) => path is "/proc" or "/sys" or "/dev";
+
+    private async Task<List<TreeNode>> ArchiveChildrenAsync(DirectoryHandle dir, string path, Tree? reference, Walk walk, CancellationToken ct)
+    {
+        var names = dir.List().ToList();
         names.Sort(Tree.NameOrder);
         var nodes = new List<TreeNode>(names.Count);
         foreach (var name in names)
         {
-            var node = await ArchiveEntryAsync(path == "/" ? "/" + name : path + "/" + name, name, reference?.Find(name), ct);
+            var node = await ArchiveEntryAsync(dir, name, path == "/" ? "/" + name : path + "/" + name, reference?.Find(name), walk, ct);
             if (node is not null) nodes.Add(node);
         }
         return nodes;
     }
 
-    private async Task<TreeNode?> ArchiveFileAsync(string path, string name, FileStatus st, TreeNode? refNode, CancellationToken ct)
+    private async Task<TreeNode?> ArchiveFileAsync(DirectoryHandle parent, string name, string path, FileStatus st, TreeNode? refNode, CancellationToken ct)
     {
         _files++;
         if (refNode is { Type: NodeType.File } && refNode.Size == st.Size && refNode.MtimeNs == st.MtimeNs
@@ -178,14 +256,15 @@ public sealed class Archiver
             return refNode with { Mode = st.Permissions, Uid = st.Uid, Gid = st.Gid };
         }
 
-        BlockId[] blocks;
+        var blocks = new List<BlockId>();
+        var holes = new List<FileHole>();
         long size;
         _observer.FileStarted(path);
         try
         {
-            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.SequentialScan);
-            (blocks, size) = await ChunkAsync(stream, ct);
-            var after = Posix.LStat(path);
+            using var handle = parent.OpenFile(name);
+            size = await ReadContentAsync(handle, st, blocks, holes, ct);
+            var after = parent.Stat(name);
             if (after.Size != size || after.MtimeNs != st.MtimeNs || after.CtimeNs != st.CtimeNs)
                 Warn(path, "file changed while it was read; the snapshot holds what was read");
         }
@@ -198,7 +277,31 @@ public sealed class Archiver
         if (refNode is null) _filesNew++; else _filesChanged++;
         _bytes += size;
         _observer.FileDone(path, size);
-        return new TreeNode(name, NodeType.File, st.Permissions, st.MtimeNs, st.Uid, st.Gid, size, st.Inode, st.CtimeNs, blocks);
+        return new TreeNode(name, NodeType.File, st.Permissions, st.MtimeNs, st.Uid, st.Gid, size, st.Inode, st.CtimeNs, blocks.ToArray()) { Holes = holes };
+    }
+
+    /// <summary>Chunks a file's data. A file with fewer blocks allocated than its size is read extent by extent
+    /// (SEEK_DATA/SEEK_HOLE): its holes are recorded, never read. Returns the size (data read plus holes).</summary>
+    private async Task<long> ReadContentAsync(SafeFileHandle handle, FileStatus st, List<BlockId> blocks, List<FileHole> holes, CancellationToken ct)
+    {
+        if (st.Blocks * 512 >= (ulong)st.Size)
+        {
+            using var stream = new FileStream(handle, FileAccess.Read, 1);
+            var (content, size) = await ChunkAsync(stream, ct);
+            blocks.AddRange(content);
+            return size;
+        }
+        long end = 0;
+        foreach (var (offset, length) in SparseFile.DataExtents(handle, st.Size))
+        {
+            if (offset > end) holes.Add(new FileHole(end, offset - end));
+            using var range = new FileRangeStream(handle, offset, length);
+            var (content, read) = await ChunkAsync(range, ct);
+            blocks.AddRange(content);
+            end = offset + read;
+        }
+        if (st.Size > end) holes.Add(new FileHole(end, st.Size - end));
+        return Math.Max(end, st.Size);
     }
 
     private async Task<(BlockId[] Blocks, long Size)> ChunkAsync(Stream stream, CancellationToken ct)

@@ -9,6 +9,8 @@ public sealed record BackupRequest
     public SnapshotKind? Kind { get; init; }
     public IReadOnlyList<string> Tags { get; init; } = [];
     public IReadOnlyList<string> Excludes { get; init; } = [];
+    /// <summary>Stay on each source's file system: a directory where another is mounted is saved empty.</summary>
+    public bool OneFileSystem { get; init; }
     public string Host { get; init; } = Environment.MachineName;
     /// <summary>When set, the backup is of this stream, stored as the file /<see cref="StdinName"/>.</summary>
     public Stream? Stdin { get; init; }

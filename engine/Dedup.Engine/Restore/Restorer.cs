@@ -2,18 +2,22 @@ using System.Diagnostics.CodeAnalysis;
 using System.Runtime.ExceptionServices;
 using Dedup.Core;
 using Dedup.Native;
+using Microsoft.Win32.SafeHandles;
 using Dedup.Snapshots;
 
 namespace Dedup.Restore;
 
 /// <summary>
 /// Writes a snapshot, or chosen paths of it, under a target directory: stored "/a/b" lands at "TARGET/a/b".
-/// Only the blocks of the chosen files are read. Each file is written to a temp name and renamed into place
-/// once complete and verified, so a damaged block leaves no file with wrong content behind.
+/// Only the blocks of the chosen files are read. Every entry is created relative to its parent's directory
+/// handle, reached from the target without following links, by the bytes of its name (any name, any depth).
+/// Each file is written to a short temp name and renamed into place once complete and verified, so a damaged
+/// block leaves no file with wrong content behind; holes of sparse files stay holes. Hard links are linked
+/// again among the members of a set that are restored together (the first is written, the others link to it).
 /// </summary>
-public sealed class Restorer(IBlockLoader loader, TreeReader trees, IRestoreObserver observer)
+public sealed partial class Restorer(IBlockLoader loader, TreeReader trees, IRestoreObserver observer)
 {
-    private enum Kind { Directory, File, Symlink }
+    private enum Kind { Directory, File, Symlink, Special }
 
     // One block buffer per restoring thread: allocating one per block would fill the large object heap.
     [ThreadStatic] private static byte[]? t_buffer;
@@ -47,69 +51,151 @@ public sealed class Restorer(IBlockLoader loader, TreeReader trees, IRestoreObse
     {
         string root = RootOf(target);
         var items = Plan(snapshot, include, root);
-        if (!options.Overwrite)
-        {
-            var existing = items.FirstOrDefault(i => i.Kind != Kind.Directory && (Path.Exists(i.TargetPath) || new FileInfo(i.TargetPath).LinkTarget is not null));
-            if (existing is not null)
-                throw new DedupException($"refusing to overwrite {existing.TargetPath} (pass --overwrite to replace existing files)");
-        }
-
         var files = items.Where(i => i.Kind == Kind.File).ToList();
+        TargetDirectories directories;
         try
         {
-            Directory.CreateDirectory(root);
-            foreach (var dir in items.Where(i => i.Kind == Kind.Directory)) EnsureDirectory(dir.TargetPath, modeAppliedAfter: dir.Node is not null);
+            directories = new TargetDirectories(root);
+            if (!options.Overwrite) RefuseExisting(directories, items);
+            foreach (var dir in items.Where(i => i.Kind == Kind.Directory)) EnsureDirectory(directories, dir);
         }
-        catch (Exception e) when (StorageErrors.IsOutOfSpace(e)) { Stop(ExceptionDispatchInfo.Capture(e), root, 0, files.Count); }
+        catch (Exception e) when (StorageErrors.IsOutOfSpace(e)) { Stop(ExceptionDispatchInfo.Capture(e), root, 0, files.Count); throw; }
 
         var failed = new List<string>();
+        var warnings = new List<string>();
         long bytes = 0, verified = 0, restored = 0;
         ExceptionDispatchInfo? stop = null;
-        if (loader is IBlockSequenceLoader sequence) sequence.Prepare(files.SelectMany(f => f.Node!.Content).Distinct().ToList());
-        Parallel.ForEach(files, new ParallelOptions { MaxDegreeOfParallelism = options.Workers, CancellationToken = cancellationToken }, (file, loop) =>
+        // Later members of a hard-link set are linked to the first one restored, once it is in place.
+        var (written, linked, firsts) = SplitHardLinks(files);
+        if (loader is IBlockSequenceLoader sequence) sequence.Prepare(written.SelectMany(f => f.Node!.Content).Distinct().ToList());
+        Parallel.ForEach(Batches(written), new ParallelOptions { MaxDegreeOfParallelism = options.Workers, CancellationToken = cancellationToken }, (batch, loop) =>
         {
+            using var parent = OpenParent(directories, batch[0], failed, batch);
+            if (parent is null) return;
+            foreach (var file in batch)
+            {
+                if (loop.IsStopped || cancellationToken.IsCancellationRequested) return;
+                try
+                {
+                    long size = RestoreFile(parent, file, options, warnings);
+                    observer.FileDone(file.StoredPath);
+                    Interlocked.Add(ref bytes, size);
+                    Interlocked.Increment(ref restored);
+                    if (options.Verify) Interlocked.Increment(ref verified);
+                }
+                catch (Exception e) when (StopsTheRestore(e))
+                {
+                    Interlocked.CompareExchange(ref stop, ExceptionDispatchInfo.Capture(e), null);
+                    loop.Stop();
+                    return;
+                }
+                catch (Exception e) when (e is DedupException or IOException or UnauthorizedAccessException)
+                {
+                    lock (failed) failed.Add(file.StoredPath);
+                    observer.Error(file.StoredPath, e);
+                }
+            }
+        });
+        cancellationToken.ThrowIfCancellationRequested();
+        if (stop is not null) Stop(stop, root, Interlocked.Read(ref restored), files.Count);
+
+        var done = written.Select(f => f.StoredPath).Except(failed).ToHashSet(StringComparer.Ordinal);
+        var others = linked.Concat(items.Where(i => i.Kind is Kind.Symlink or Kind.Special)).ToList();
+        foreach (var item in others)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
             try
             {
-                long written = RestoreFile(file, options);
-                observer.FileDone(file.StoredPath);
-                Interlocked.Add(ref bytes, written);
-                Interlocked.Increment(ref restored);
-                if (options.Verify) Interlocked.Increment(ref verified);
+                using var parent = directories.Open(ParentOf(item.TargetPath));
+                if (item.Kind == Kind.File) RestoreHardLink(directories, parent, item, firsts, done);
+                else if (item.Kind == Kind.Symlink) RestoreSymlink(parent, item, options, warnings);
+                else RestoreSpecial(parent, item, options, warnings);
+                restored++;
+                observer.FileDone(item.StoredPath);
             }
-            catch (Exception e) when (StopsTheRestore(e))
-            {
-                Interlocked.CompareExchange(ref stop, ExceptionDispatchInfo.Capture(e), null);
-                loop.Stop();
-            }
+            catch (Exception e) when (StorageErrors.IsOutOfSpace(e)) { Stop(ExceptionDispatchInfo.Capture(e), root, restored, files.Count); }
             catch (Exception e) when (e is DedupException or IOException or UnauthorizedAccessException)
+            {
+                failed.Add(item.StoredPath);
+                observer.Error(item.StoredPath, e);
+            }
+        }
+
+        // Deepest first: setting a directory's mtime must come after everything inside it was written.
+        foreach (var dir in items.Where(i => i.Kind == Kind.Directory && i.Node is not null).Reverse())
+        {
+            using var parent = directories.Open(ParentOf(dir.TargetPath));
+            ApplyMetadata(parent, NameOf(dir.TargetPath), dir, options, warnings);
+        }
+
+        failed.Sort(StringComparer.Ordinal);
+        foreach (var warning in warnings) observer.Warning(warning);
+        return new RestoreResult(restored, items.Count(i => i.Kind == Kind.Directory), bytes, failed, verified) { Warnings = warnings };
+    }
+
+    /// <summary>Files in plan order, cut where the parent changes or a batch has enough work: each batch opens its
+    /// directory once, and many batches keep every worker busy.</summary>
+    private static IEnumerable<List<Item>> Batches(List<Item> files)
+    {
+        const int MaxFiles = 64;
+        const long MaxBytes = 32L * 1024 * 1024;
+        var batch = new List<Item>();
+        long size = 0;
+        foreach (var file in files)
+        {
+            if (batch.Count > 0 && (batch.Count >= MaxFiles || size >= MaxBytes || ParentOf(batch[0].TargetPath) != ParentOf(file.TargetPath)))
+            {
+                yield return batch;
+                (batch, size) = ([], 0);
+            }
+            batch.Add(file);
+            size += file.Node!.Size;
+        }
+        if (batch.Count > 0) yield return batch;
+    }
+
+    private DirectoryHandle? OpenParent(TargetDirectories directories, Item first, List<string> failed, List<Item> batch)
+    {
+        try { return directories.Open(ParentOf(first.TargetPath)); }
+        catch (Exception e) when (e is DedupException or IOException or UnauthorizedAccessException)
+        {
+            foreach (var file in batch)
             {
                 lock (failed) failed.Add(file.StoredPath);
                 observer.Error(file.StoredPath, e);
             }
-        });
-        if (stop is not null) Stop(stop, root, Interlocked.Read(ref restored), files.Count);
+            return null;
+        }
+    }
 
-        int filesFailed = failed.Count;
-        var links = items.Where(i => i.Kind == Kind.Symlink).ToList();
-        foreach (var link in links)
+    private static (List<Item> Written, List<Item> Linked, Dictionary<HardLinkKey, Item> Firsts) SplitHardLinks(List<Item> files)
+    {
+        var firsts = new Dictionary<HardLinkKey, Item>();
+        var written = new List<Item>();
+        var linked = new List<Item>();
+        foreach (var file in files)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            try { RestoreSymlink(link); }
-            catch (Exception e) when (StorageErrors.IsOutOfSpace(e)) { Stop(ExceptionDispatchInfo.Capture(e), root, restored, files.Count); }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            if (file.Node!.HardLink is { } key && !firsts.TryAdd(key, file)) linked.Add(file);
+            else written.Add(file);
+        }
+        return (written, linked, firsts);
+    }
+
+    private static void RefuseExisting(TargetDirectories directories, List<Item> items)
+    {
+        foreach (var group in items.Where(i => i.Kind != Kind.Directory).GroupBy(i => ParentOf(i.TargetPath)))
+        {
+            DirectoryHandle parent;
+            try { parent = directories.Open(group.Key); }
+            catch (IOException e) when (e.HResult == 2) { continue; } // not there yet: nothing under it exists
+            catch (FileNotFoundException) { continue; }
+            using (parent)
             {
-                failed.Add(link.StoredPath);
-                observer.Error(link.StoredPath, e);
+                var existing = group.FirstOrDefault(i => parent.TryStat(NameOf(i.TargetPath)) is not null);
+                if (existing is not null)
+                    throw new DedupException($"refusing to overwrite {FileName.Display(existing.TargetPath)} (pass --overwrite to replace existing files)");
             }
         }
-        int linksFailed = failed.Count - filesFailed;
-
-        // Deepest first: setting a directory's mtime must come after everything inside it was written.
-        foreach (var dir in items.Where(i => i.Kind == Kind.Directory && i.Node is not null).Reverse())
-            ApplyMetadata(dir.TargetPath, dir.Node!, isLink: false);
-
-        failed.Sort(StringComparer.Ordinal);
-        return new RestoreResult(files.Count - filesFailed + links.Count - linksFailed, items.Count(i => i.Kind == Kind.Directory), bytes, failed, verified);
     }
 
     /// <summary>A full target, or a repository that cannot keep the packs a remote restore fetches, fails every
@@ -156,7 +242,13 @@ public sealed class Restorer(IBlockLoader loader, TreeReader trees, IRestoreObse
 
     private void AddNode(List<Item> items, TreeNode node, string storedPath, string root)
     {
-        var kind = node.Type switch { NodeType.Directory => Kind.Directory, NodeType.File => Kind.File, _ => Kind.Symlink };
+        var kind = node.Type switch
+        {
+            NodeType.Directory => Kind.Directory,
+            NodeType.File => Kind.File,
+            NodeType.Symlink => Kind.Symlink,
+            _ => Kind.Special,
+        };
         items.Add(new Item(storedPath, TargetOf(root, storedPath), node, kind));
         if (node.Type == NodeType.Directory) AddTree(items, node.Subtree, storedPath, root);
     }
@@ -180,96 +272,5 @@ public sealed class Restorer(IBlockLoader loader, TreeReader trees, IRestoreObse
         throw new DedupException(st.Type == FileStatus.Symlink
             ? $"{path} is a symlink where the snapshot has a directory; refusing to restore through it"
             : $"{path} is a file where the snapshot has a directory");
-    }
-
-    private static void EnsureDirectory(string path, bool modeAppliedAfter)
-    {
-        RefuseNonDirectory(path);
-        Directory.CreateDirectory(path);
-        // A read-only directory (an earlier restore reproduced its mode) refuses the files a non-root user writes
-        // into it with --overwrite. Opened up for the restore; the snapshot's mode is applied once it is filled.
-        if (!modeAppliedAfter) return;
-        try { RestoredCopy.OpenForOwner(path); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { } // not ours: its files fail one by one, reported
-    }
-
-    private long RestoreFile(Item file, RestoreOptions options)
-    {
-        var node = file.Node!;
-        string dir = Path.GetDirectoryName(file.TargetPath)!;
-        string temp = Path.Combine(dir, $".{Path.GetFileName(file.TargetPath)}.dedup-{Guid.NewGuid():N}");
-        try
-        {
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1))
-            {
-                if (node.Size > 0) stream.SetLength(node.Size);
-                if (loader is IBlockSequenceLoader sequence)
-                {
-                    sequence.LoadSequence(node.Content, block =>
-                    {
-                        stream.Write(block);
-                        observer.BytesWritten(block.Length);
-                    });
-                }
-                else
-                {
-                    var buffer = t_buffer ?? [];
-                    foreach (var id in node.Content)
-                    {
-                        int length = loader.LoadBlock(id, ref buffer);
-                        stream.Write(buffer, 0, length);
-                        observer.BytesWritten(length);
-                    }
-                    t_buffer = buffer;
-                }
-                if (stream.Position != node.Size) throw new CorruptDataException($"{file.StoredPath}: blocks add up to {stream.Position} bytes, the catalog says {node.Size}");
-            }
-            if (options.Verify) VerifyFile(temp, node, file.StoredPath);
-            // A real directory is refused; a symlink (even to a directory) is replaced by the rename, not followed.
-            if (Posix.TryLStat(file.TargetPath) is { Type: FileStatus.Directory })
-                throw new DedupException($"{file.TargetPath} is a directory where the snapshot has a file");
-            File.Move(temp, file.TargetPath, overwrite: true);
-        }
-        catch
-        {
-            // Best effort, and never in place of the error that says why the file failed.
-            try { File.Delete(temp); }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
-            throw;
-        }
-        ApplyMetadata(file.TargetPath, node, isLink: false);
-        return node.Size;
-    }
-
-    private void VerifyFile(string path, TreeNode node, string storedPath)
-    {
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1);
-        foreach (var id in node.Content)
-        {
-            if (!loader.TryLocate(id, out var location)) throw new CorruptDataException($"block {id.ToShortString()} is not in the index");
-            var buffer = t_buffer is { } b && b.Length >= location.RawLength ? b : (t_buffer = new byte[location.RawLength]);
-            stream.ReadExactly(buffer, 0, location.RawLength);
-            if (loader.Hasher.Hash(buffer.AsSpan(0, location.RawLength)) != id) throw new CorruptDataException($"{storedPath}: restored content does not match the snapshot");
-        }
-        if (stream.Position != stream.Length) throw new CorruptDataException($"{storedPath}: restored file is longer than the snapshot's");
-    }
-
-    private static void RestoreSymlink(Item link)
-    {
-        if (Path.Exists(link.TargetPath) || new FileInfo(link.TargetPath).LinkTarget is not null)
-        {
-            if (Directory.Exists(link.TargetPath) && new FileInfo(link.TargetPath).LinkTarget is null)
-                throw new IOException($"{link.TargetPath} is a directory where the snapshot has a symlink");
-            File.Delete(link.TargetPath);
-        }
-        File.CreateSymbolicLink(link.TargetPath, link.Node!.LinkTarget!);
-        ApplyMetadata(link.TargetPath, link.Node, isLink: true);
-    }
-
-    private static void ApplyMetadata(string path, TreeNode node, bool isLink)
-    {
-        if (Posix.IsRoot) Posix.LChown(path, node.Uid, node.Gid);
-        if (!isLink) File.SetUnixFileMode(path, (UnixFileMode)node.Mode);
-        Posix.SetTimes(path, node.MtimeNs);
     }
 }

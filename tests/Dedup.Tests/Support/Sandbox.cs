@@ -20,7 +20,12 @@ public sealed class Sandbox : IDisposable
             foreach (var dir in Walk.Directories(Root)) File.SetUnixFileMode(dir, (UnixFileMode)0x1ED);
             Directory.Delete(Root, recursive: true);
         }
-        catch (IOException) { }
-        catch (UnauthorizedAccessException) { }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException) { }
+        // .NET cannot name what is not UTF-8 or deeper than PATH_MAX; rm can.
+        if (Directory.Exists(Root))
+        {
+            try { System.Diagnostics.Process.Start("rm", ["-rf", Root])?.WaitForExit(); }
+            catch (System.ComponentModel.Win32Exception) { }
+        }
     }
 }

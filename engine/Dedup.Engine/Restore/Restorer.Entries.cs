@@ -1,0 +1,229 @@
+using Dedup.Core;
+using Dedup.Native;
+using Dedup.Snapshots;
+using Microsoft.Win32.SafeHandles;
+
+namespace Dedup.Restore;
+
+/// <summary>Writing each kind of entry, relative to its parent's handle.</summary>
+public sealed partial class Restorer
+{
+    private const uint OwnerAll = 0b111_000_000;
+
+    private static string ParentOf(string targetPath)
+    {
+        int slash = targetPath.LastIndexOf('/');
+        return slash <= 0 ? "/" : targetPath[..slash];
+    }
+
+    private static string NameOf(string targetPath) => targetPath[(targetPath.LastIndexOf('/') + 1)..];
+
+    private static void EnsureDirectory(TargetDirectories directories, Item dir)
+    {
+        using var parent = directories.Open(ParentOf(dir.TargetPath));
+        string name = NameOf(dir.TargetPath);
+        switch (parent.TryStat(name))
+        {
+            case null:
+                // Made for the owner alone while it fills; the snapshot's mode is applied once it is complete.
+                try { parent.CreateDirectory(name, OwnerAll); }
+                catch (IOException e) when (e.HResult == 17) { }
+                break;
+            case { Type: FileStatus.Directory } st when dir.Node is not null && (st.Permissions & OwnerAll) != OwnerAll:
+                // A read-only directory (an earlier restore reproduced its mode) refuses the files a non-root user
+                // writes into it with --overwrite. Opened up; the snapshot's mode is applied once it is filled.
+                try { parent.SetMode(name, st.Permissions | OwnerAll); }
+                catch (IOException) { } // not ours: its files fail one by one, reported
+                break;
+            case { Type: FileStatus.Directory }:
+                break;
+            case { Type: FileStatus.Symlink }:
+                throw new DedupException($"{FileName.Display(dir.TargetPath)} is a symlink where the snapshot has a directory; refusing to restore through it");
+            default:
+                throw new DedupException($"{FileName.Display(dir.TargetPath)} is a file where the snapshot has a directory");
+        }
+    }
+
+    private long RestoreFile(DirectoryHandle parent, Item file, RestoreOptions options, List<string> warnings)
+    {
+        var node = file.Node!;
+        string name = NameOf(file.TargetPath);
+        string temp = "";
+        try
+        {
+            using (var handle = parent.CreateTempFile(out temp))
+            {
+                if (node.Size > 0) RandomAccess.SetLength(handle, node.Size); // holes stay holes: only data is written
+                long end = WriteContent(handle, node, file.StoredPath);
+                if (end != node.Size) throw new CorruptDataException($"{file.StoredPath}: blocks and holes add up to {end} bytes, the snapshot says {node.Size}");
+            }
+            if (options.Verify) VerifyFile(parent, temp, node, file.StoredPath);
+            // A real directory is refused; a symlink (even to a directory) is replaced by the rename, not followed.
+            if (parent.TryStat(name) is { Type: FileStatus.Directory })
+                throw new DedupException($"{FileName.Display(file.TargetPath)} is a directory where the snapshot has a file");
+            parent.Rename(temp, name);
+        }
+        catch
+        {
+            // Best effort, and never in place of the error that says why the file failed.
+            if (temp.Length > 0)
+                try { parent.Delete(temp); }
+                catch (IOException) { }
+            throw;
+        }
+        ApplyMetadata(parent, name, file, options, warnings);
+        return node.Size;
+    }
+
+    /// <summary>Writes the blocks at their offsets, stepping over the holes. Returns the end offset reached.</summary>
+    private long WriteContent(SafeFileHandle handle, TreeNode node, string storedPath)
+    {
+        var layout = new ContentLayout(node.Holes);
+        if (loader is IBlockSequenceLoader sequence)
+        {
+            sequence.LoadSequence(node.Content, block =>
+            {
+                RandomAccess.Write(handle, block, layout.Next(block.Length));
+                observer.BytesWritten(block.Length);
+            });
+        }
+        else
+        {
+            var buffer = t_buffer ?? [];
+            foreach (var id in node.Content)
+            {
+                int length = loader.LoadBlock(id, ref buffer);
+                RandomAccess.Write(handle, buffer.AsSpan(0, length), layout.Next(length));
+                observer.BytesWritten(length);
+            }
+            t_buffer = buffer;
+        }
+        return layout.End();
+    }
+
+    /// <summary>Where each block of a file goes: consecutive, except that the holes are stepped over.</summary>
+    private sealed class ContentLayout(IReadOnlyList<FileHole> holes)
+    {
+        private long _position;
+        private int _hole;
+
+        public long Next(int length)
+        {
+            SkipHoles();
+            long at = _position;
+            _position += length;
+            return at;
+        }
+
+        public long End()
+        {
+            SkipHoles();
+            return _hole == holes.Count ? _position : -1;
+        }
+
+        private void SkipHoles()
+        {
+            while (_hole < holes.Count && holes[_hole].Offset == _position) _position = holes[_hole++].End;
+        }
+    }
+
+    private void VerifyFile(DirectoryHandle parent, string temp, TreeNode node, string storedPath)
+    {
+        using var handle = parent.OpenFile(temp);
+        var layout = new ContentLayout(node.Holes);
+        foreach (var id in node.Content)
+        {
+            if (!loader.TryLocate(id, out var location)) throw new CorruptDataException($"block {id.ToShortString()} is not in the index");
+            var buffer = t_buffer is { } b && b.Length >= location.RawLength ? b : (t_buffer = new byte[location.RawLength]);
+            long at = layout.Next(location.RawLength);
+            if (RandomAccess.Read(handle, buffer.AsSpan(0, location.RawLength), at) != location.RawLength
+                || loader.Hasher.Hash(buffer.AsSpan(0, location.RawLength)) != id)
+                throw new CorruptDataException($"{storedPath}: restored content does not match the snapshot");
+        }
+        if (RandomAccess.GetLength(handle) != node.Size) throw new CorruptDataException($"{storedPath}: restored file has another length than the snapshot's");
+    }
+
+    /// <summary>A later member of a hard-link set: linked to the member written first, when that one was restored
+    /// now; otherwise (its first member failed) the set cannot be joined and the entry is reported.</summary>
+    private static void RestoreHardLink(TargetDirectories directories, DirectoryHandle parent, Item file, IReadOnlyDictionary<HardLinkKey, Item> firsts,
+        IReadOnlySet<string> done)
+    {
+        var key = file.Node!.HardLink!.Value;
+        if (!firsts.TryGetValue(key, out var first) || !done.Contains(first.StoredPath))
+            throw new DedupException($"{FileName.Display(file.TargetPath)}: the file it is a hard link of was not restored");
+        string name = NameOf(file.TargetPath);
+        if (parent.TryStat(name) is { Type: FileStatus.Directory })
+            throw new DedupException($"{FileName.Display(file.TargetPath)} is a directory where the snapshot has a file");
+        using var firstParent = directories.Open(ParentOf(first.TargetPath));
+        string temp = TempName();
+        firstParent.Link(NameOf(first.TargetPath), parent, temp);
+        try { parent.Rename(temp, name); }
+        catch
+        {
+            try { parent.Delete(temp); } catch (IOException) { }
+            throw;
+        }
+    }
+
+    private static string TempName() => ".dedup-" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(6));
+
+    private static void RestoreSymlink(DirectoryHandle parent, Item link, RestoreOptions options, List<string> warnings)
+    {
+        string name = NameOf(link.TargetPath);
+        ReplaceNonDirectory(parent, name, link.TargetPath, "a symlink");
+        parent.CreateSymlink(name, link.Node!.LinkTarget!);
+        ApplyMetadata(parent, name, link, options, warnings);
+    }
+
+    /// <summary>Fifos and sockets are made by anyone; devices need root (CAP_MKNOD), and fail with a reason otherwise.</summary>
+    private static void RestoreSpecial(DirectoryHandle parent, Item item, RestoreOptions options, List<string> warnings)
+    {
+        var node = item.Node!;
+        string name = NameOf(item.TargetPath);
+        ReplaceNonDirectory(parent, name, item.TargetPath, "a special file");
+        uint type = node.Type switch
+        {
+            NodeType.Fifo => FileStatus.Fifo,
+            NodeType.Socket => FileStatus.Socket,
+            NodeType.CharDevice => FileStatus.CharDevice,
+            _ => FileStatus.BlockDevice,
+        };
+        parent.CreateNode(name, type | node.Mode, node.DeviceNumber);
+        ApplyMetadata(parent, name, item, options, warnings);
+    }
+
+    private static void ReplaceNonDirectory(DirectoryHandle parent, string name, string targetPath, string what)
+    {
+        switch (parent.TryStat(name))
+        {
+            case null: return;
+            case { Type: FileStatus.Directory }: throw new IOException($"{FileName.Display(targetPath)} is a directory where the snapshot has {what}");
+            default: parent.Delete(name); return;
+        }
+    }
+
+    /// <summary>Owner (as root: by name when the name exists here, unless --numeric-owner), extended attributes,
+    /// mode, times; in that order, since chown clears set-id bits and a mode may forbid writing attributes.
+    /// What cannot be set is a warning, never silence.</summary>
+    private static void ApplyMetadata(DirectoryHandle parent, string name, Item item, RestoreOptions options, List<string> warnings)
+    {
+        var node = item.Node!;
+        bool isLink = node.Type == NodeType.Symlink;
+        if (Posix.IsRoot)
+        {
+            uint uid = options.NumericOwner || node.UserName is not { Length: > 0 } user ? node.Uid : Accounts.UserId(user) ?? node.Uid;
+            uint gid = options.NumericOwner || node.GroupName is not { Length: > 0 } group ? node.Gid : Accounts.GroupId(group) ?? node.Gid;
+            parent.SetOwner(name, uid, gid);
+        }
+        foreach (var xattr in node.Xattrs)
+        {
+            try { parent.WriteXattr(name, xattr.Name, xattr.Value); }
+            catch (IOException e)
+            {
+                lock (warnings) warnings.Add($"{FileName.Display(item.StoredPath)}: extended attribute {FileName.Display(xattr.Name)} not restored ({e.Message})");
+            }
+        }
+        if (!isLink) parent.SetMode(name, node.Mode);
+        parent.SetTimes(name, node.MtimeNs);
+    }
+}
