@@ -11,6 +11,7 @@ public static class FuzzTargets
         ["pack"] = PackTarget.Fuzz,
         ["tree"] = TreeTarget.Fuzz,
         ["segment"] = SegmentTarget.Fuzz,
+        ["snapshot"] = SnapshotFileTarget.Fuzz,
     };
 
     /// <summary>Runs a target over every file of a corpus directory; returns how many inputs ran.</summary>

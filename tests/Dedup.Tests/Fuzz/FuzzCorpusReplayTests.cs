@@ -17,6 +17,7 @@ public class FuzzCorpusReplayTests
     [InlineData("pack")]
     [InlineData("tree")]
     [InlineData("segment")]
+    [InlineData("snapshot")]
     public void Seed_corpus_and_its_mutations_run_cleanly(string target)
     {
         string corpus = CorpusDirectory(target);
