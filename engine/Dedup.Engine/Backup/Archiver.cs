@@ -144,7 +144,7 @@ public sealed class Archiver
 
     /// <summary>What the walk below a source carries: the device it must stay on (--one-file-system), and whether
     /// this entry was named by the user (pseudo file systems are walked into only then).</summary>
-    private readonly record struct Walk(ulong? Device, bool Explicit);
+    private readonly record struct Walk(ulong? Device, bool Explicit, bool ReferenceRecordsXattrs = false);
 
     private async Task<TreeNode?> ArchiveEntryAsync(DirectoryHandle parent, string name, string path, TreeNode? refNode, Walk walk, CancellationToken ct)
     {
@@ -178,7 +178,10 @@ public sealed class Archiver
                 Warn(path, $"skipped: unknown file type 0x{st.Type:x}");
                 return null;
         }
-        return node is null ? null : Described(node, parent, name, path, st);
+        // An unchanged file (same ctime: setting an attribute changes it) keeps the attributes its reference read.
+        bool unchanged = node is not null && refNode is not null && walk.ReferenceRecordsXattrs && node.Type == NodeType.File
+            && ReferenceEquals(node.Blocks, refNode.Blocks);
+        return node is null ? null : Described(node, parent, name, path, st, unchanged ? refNode!.Xattrs : null);
     }
 
     private static NodeType SpecialType(uint type) => type switch
@@ -193,11 +196,14 @@ public sealed class Archiver
 
     /// <summary>What every entry carries beyond its type: owner names, extended attributes (every namespace), and the
     /// hard-link key of a non-directory with more than one link.</summary>
-    private TreeNode Described(TreeNode node, DirectoryHandle parent, string name, string path, FileStatus st)
+    private TreeNode Described(TreeNode node, DirectoryHandle parent, string name, string path, FileStatus st, IReadOnlyList<ExtendedAttribute>? known)
     {
-        IReadOnlyList<ExtendedAttribute> xattrs = [];
-        try { xattrs = parent.ReadXattrs(name).Select(x => new ExtendedAttribute(x.Name, x.Value)).ToList(); }
-        catch (IOException e) { Warn(path, $"extended attributes not saved: {e.Message}"); }
+        IReadOnlyList<ExtendedAttribute> xattrs = known ?? [];
+        if (known is null)
+        {
+            try { xattrs = parent.ReadXattrs(name).Select(x => new ExtendedAttribute(x.Name, x.Value)).ToList(); }
+            catch (IOException e) { Warn(path, $"extended attributes not saved: {e.Message}"); }
+        }
         return Owned(node) with
         {
             Xattrs = xattrs,
@@ -237,7 +243,8 @@ public sealed class Archiver
         var nodes = new List<TreeNode>(names.Count);
         foreach (var name in names)
         {
-            var node = await ArchiveEntryAsync(dir, name, path == "/" ? "/" + name : path + "/" + name, reference?.Find(name), walk, ct);
+            var node = await ArchiveEntryAsync(dir, name, path == "/" ? "/" + name : path + "/" + name, reference?.Find(name),
+                walk with { ReferenceRecordsXattrs = reference?.Encoding >= 2 }, ct);
             if (node is not null) nodes.Add(node);
         }
         return nodes;

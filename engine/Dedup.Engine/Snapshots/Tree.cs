@@ -7,14 +7,19 @@ public sealed class Tree
 {
     public static readonly IComparer<string> NameOrder = Comparer<string>.Create(CompareNames);
 
-    public Tree(IEnumerable<TreeNode> nodes)
+    public Tree(IEnumerable<TreeNode> nodes, byte encoding = TreeCodec.Version)
     {
         var list = nodes.ToList();
         list.Sort((a, b) => CompareNames(a.Name, b.Name));
         Nodes = list;
+        Encoding = encoding;
     }
 
     public IReadOnlyList<TreeNode> Nodes { get; }
+
+    /// <summary>The encoding it was read from: an encoding-1 tree never recorded attributes, so its entries say
+    /// nothing about them.</summary>
+    public byte Encoding { get; }
 
     public TreeNode? Find(string name)
     {

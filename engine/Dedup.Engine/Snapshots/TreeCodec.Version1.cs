@@ -38,7 +38,7 @@ public static partial class TreeCodec
             });
         }
         if (!reader.AtEnd) throw new CorruptDataException("tree has trailing bytes");
-        return new Tree(nodes);
+        return new Tree(nodes, encoding: 1);
     }
 
     private static TreeNode DecodeVersion1File(ref SpanReader reader, string name, uint mode, long mtime, uint uid, uint gid, int dataLength)
