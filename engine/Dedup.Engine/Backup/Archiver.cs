@@ -120,26 +120,24 @@ public sealed class Archiver
         catch (IOException e) { ReportError(dir.RealPath, e); return null; }
         var refTree = refNode?.Type == NodeType.Directory ? _trees.Load(refNode.Subtree) : null;
         var subtree = StoreTree(await ArchiveVirtualAsync(dir, refTree, ct));
-        return Owned(new TreeNode(name, NodeType.Directory, st.Permissions, st.MtimeNs, st.Uid, st.Gid, Subtree: subtree));
+        return new TreeNode(name, NodeType.Directory, st.Permissions, st.MtimeNs, st.Uid, st.Gid, Subtree: subtree)
+        {
+            UserName = Accounts.UserName(st.Uid),
+            GroupName = Accounts.GroupName(st.Gid),
+        };
     }
 
     /// <summary>A path the user named: reached through its parent directory, like every entry below it.</summary>
     private async Task<TreeNode?> ArchiveSourceAsync(string path, string name, TreeNode? refNode, CancellationToken ct)
     {
         DirectoryHandle parent;
-        try { parent = DirectoryHandle.Open(ParentOf(path)); }
+        try { parent = DirectoryHandle.Open(AbsolutePath.Parent(path)); }
         catch (IOException e) { ReportError(path, e); return null; }
         using (parent)
         {
             ulong? device = _oneFileSystem && parent.TryStat(name) is { } st ? st.Device : null;
             return await ArchiveEntryAsync(parent, name, path, refNode, new Walk(device, Explicit: true), ct);
         }
-    }
-
-    private static string ParentOf(string path)
-    {
-        int slash = path.LastIndexOf('/');
-        return slash <= 0 ? "/" : path[..slash];
     }
 
     /// <summary>What the walk below a source carries: the device it must stay on (--one-file-system), and whether
@@ -204,14 +202,14 @@ public sealed class Archiver
             try { xattrs = parent.ReadXattrs(name).Select(x => new ExtendedAttribute(x.Name, x.Value)).ToList(); }
             catch (IOException e) { Warn(path, $"extended attributes not saved: {e.Message}"); }
         }
-        return Owned(node) with
+        return node with
         {
+            UserName = Accounts.UserName(node.Uid),
+            GroupName = Accounts.GroupName(node.Gid),
             Xattrs = xattrs,
             HardLink = st.Nlink > 1 && st.Type != FileStatus.Directory ? new HardLinkKey(st.Device, st.Inode, st.Nlink) : null,
         };
     }
-
-    private static TreeNode Owned(TreeNode node) => node with { UserName = Accounts.UserName(node.Uid), GroupName = Accounts.GroupName(node.Gid) };
 
     private async Task<TreeNode?> ArchiveDirectoryAsync(DirectoryHandle parent, string name, string path, FileStatus st, TreeNode? refNode, Walk walk, CancellationToken ct)
     {
@@ -243,7 +241,7 @@ public sealed class Archiver
         var nodes = new List<TreeNode>(names.Count);
         foreach (var name in names)
         {
-            var node = await ArchiveEntryAsync(dir, name, path == "/" ? "/" + name : path + "/" + name, reference?.Find(name),
+            var node = await ArchiveEntryAsync(dir, name, AbsolutePath.Join(path, name), reference?.Find(name),
                 walk with { ReferenceRecordsXattrs = reference?.Encoding >= 2 }, ct);
             if (node is not null) nodes.Add(node);
         }

@@ -49,13 +49,7 @@ public static class BackupRunner
     /// <summary>Format 2: every new tree is also a blob in a pack, so the catalog can be rebuilt from the files.</summary>
     private static async Task SaveTreeBlobsAsync(Repository.PackAssembler assembler, IReadOnlyDictionary<BlockId, byte[]> trees, CancellationToken ct)
     {
-        foreach (var (id, bytes) in trees)
-        {
-            if (assembler.Contains(id)) continue;
-            var buffer = Repository.PackAssembler.BlockBuffers.Rent(Math.Max(bytes.Length, 1));
-            bytes.CopyTo(buffer, 0);
-            await assembler.SaveAsync(id, buffer, bytes.Length, ct);
-        }
+        foreach (var (id, bytes) in trees) await assembler.SaveCopyAsync(id, bytes, ct);
     }
 
     /// <summary>The absolute form of a source (names may hold escaped bytes: the OS is asked by bytes).</summary>

@@ -78,9 +78,7 @@ public static class Pruner
                 foreach (var (block, _) in live[pack])
                 {
                     int length = repository.LoadBlock(block, ref buffer); // verified: a damaged block stops the prune before anything is removed
-                    var owned = Repository.PackAssembler.BlockBuffers.Rent(Math.Max(length, 1));
-                    buffer.AsSpan(0, length).CopyTo(owned);
-                    await repacker.SaveAsync(block, owned, length, cancellationToken);
+                    await repacker.SaveCopyAsync(block, buffer.AsSpan(0, length), cancellationToken);
                 }
             }
             await repacker.FlushAsync();

@@ -27,22 +27,18 @@ public static class Migration
                 if (assembler.Contains(id)) continue;
                 var bytes = repository.Catalog.LoadTree(id) ?? throw new CorruptDataException($"tree {id.ToShortString()} is missing from the catalog");
                 if (repository.Hasher.Hash(bytes) != id) throw new CorruptDataException($"tree {id.ToShortString()} is damaged (content hash mismatch)");
-                var buffer = PackAssembler.BlockBuffers.Rent(Math.Max(bytes.Length, 1));
-                bytes.CopyTo(buffer, 0);
-                await assembler.SaveAsync(id, buffer, bytes.Length, cancellationToken);
+                await assembler.SaveCopyAsync(id, bytes, cancellationToken);
                 trees++;
             }
             await assembler.FlushAsync();
         }
 
         repository.Layout.CreateDirectories(); // snapshots/ (0700) beside what exists
-        int files = 0;
-        foreach (var (id, stored) in repository.Catalog.StoredSnapshots())
-        {
-            repository.Catalog.OpenSnapshot(id, stored);
-            repository.SnapshotFiles.Write(id, stored);
-            files++;
-        }
+        // Until the config says 2 the catalog is the truth: a file left by a killed migration whose snapshot was
+        // forgotten since (by an older dedup) must not bring it back.
+        var known = repository.Catalog.SnapshotIds().ToHashSet(StringComparer.Ordinal);
+        repository.SnapshotFiles.Delete(repository.SnapshotFiles.List().Where(id => !known.Contains(id)));
+        int files = repository.WriteSnapshotFilesFromCatalog();
 
         var upgraded = repository.Config with { Version = RepositoryConfig.CurrentVersion };
         DurableFile.Write(repository.Layout.ConfigPath, upgraded.Serialize(), repository.Layout.TempDirectory);

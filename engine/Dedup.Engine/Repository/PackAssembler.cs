@@ -94,6 +94,14 @@ public sealed class PackAssembler : IBlockSaver, IAsyncDisposable
         }
     }
 
+    /// <summary>Saves a copy of <paramref name="data"/> (a tree, or a block read back for repacking): the caller keeps its array.</summary>
+    public ValueTask<bool> SaveCopyAsync(BlockId id, ReadOnlySpan<byte> data, CancellationToken cancellationToken)
+    {
+        var buffer = BlockBuffers.Rent(Math.Max(data.Length, 1));
+        data.CopyTo(buffer);
+        return SaveAsync(id, buffer, data.Length, cancellationToken);
+    }
+
     private async Task WorkAsync()
     {
         var encoder = new BlockEncoder(_repository.Protection.Sealer);

@@ -102,22 +102,31 @@ public sealed class Repository : IBlockLoader, IDisposable
     /// writer left: temp files are removed and complete packs the catalog does not know are verified and indexed.
     /// Without it, a repository on read-only media opens without writing anything (not even the lock).</summary>
     /// <param name="password">Asked only when the repository is encrypted; checked before anything is locked or written.</param>
-    public static Repository Open(string root, CatalogFactory catalogFactory, Func<string> password, string command, TimeSpan lockWait, bool forWriting)
+    public static Repository Open(string root, CatalogFactory catalogFactory, Func<string> password, string command, TimeSpan lockWait, bool forWriting) =>
+        OpenUnderLock(root, password, command, lockWait, forWriting, recover: forWriting, accept: null,
+            (layout, config, writable) => OpenCatalogStore(catalogFactory, layout, config, writable ? CatalogAccess.ReadWrite : CatalogAccess.ReadOnly));
+
+    /// <summary>Config, keys (the password is checked before anything is locked or written), lock, then the catalog
+    /// store <paramref name="openStore"/> gives; everything opened so far is closed again when a step fails.
+    /// <paramref name="accept"/> may refuse the repository before the password is asked; with <paramref name="recover"/>,
+    /// what a killed writer left is finished (<see cref="Recover"/>).</summary>
+    private static Repository OpenUnderLock(string root, Func<string> password, string command, TimeSpan lockWait, bool forWriting, bool recover,
+        Action<RepositoryLayout, RepositoryConfig>? accept, Func<RepositoryLayout, RepositoryConfig, bool, ICatalogStore> openStore)
     {
         var layout = new RepositoryLayout(root);
         if (!File.Exists(layout.ConfigPath))
             throw new DedupException($"no repository at {layout.Root} (run 'dedup init' first, or pass --repo)");
         var config = RepositoryConfig.Parse(File.ReadAllBytes(layout.ConfigPath));
+        accept?.Invoke(layout, config);
         var master = config.Encrypted ? OpenKeys(layout, config).Open(password()).Master : null;
         var protection = Protection.For(config, master);
         var repositoryLock = RepositoryLock.Acquire(layout, command, lockWait, forWriting);
         Catalog? catalog = null;
         try
         {
-            var access = repositoryLock.Writable ? CatalogAccess.ReadWrite : CatalogAccess.ReadOnly;
-            catalog = new Catalog(OpenCatalogStore(catalogFactory, layout, config, access), protection.Sealer, compressTrees: config.IsCurrent);
+            catalog = new Catalog(openStore(layout, config, repositoryLock.Writable), protection.Sealer, compressTrees: config.IsCurrent);
             var repository = new Repository(layout, config, protection, catalog, new LocalPackStore(layout.PacksDirectory, layout.TempDirectory), repositoryLock);
-            if (forWriting) repository.Recover();
+            if (recover) repository.Recover();
             return repository;
         }
         catch
@@ -139,35 +148,24 @@ public sealed class Repository : IBlockLoader, IDisposable
     }
 
     /// <summary>Opens a format-2 repository for <c>repair --catalog</c>: under the lock, the current catalog (if any)
-    /// is moved aside as <c>catalog.db.damaged-TIME</c> and an empty one created; <see cref="CatalogRebuilder"/> fills it.</summary>
-    public static Repository OpenWithNewCatalog(string root, CatalogFactory catalogFactory, Func<string> password, TimeSpan lockWait, TimeProvider clock)
-    {
-        var layout = new RepositoryLayout(root);
-        if (!File.Exists(layout.ConfigPath))
-            throw new DedupException($"no repository at {layout.Root} (run 'dedup init' first, or pass --repo)");
-        var config = RepositoryConfig.Parse(File.ReadAllBytes(layout.ConfigPath));
-        if (!config.IsCurrent)
-            throw new DedupException($"the repository at {layout.Root} is format version {config.Version}: its catalog cannot be rebuilt (run 'dedup migrate' while it still opens)");
-        var master = config.Encrypted ? OpenKeys(layout, config).Open(password()).Master : null;
-        var protection = Protection.For(config, master);
-        var repositoryLock = RepositoryLock.Acquire(layout, "repair --catalog", lockWait, forWriting: true);
-        Catalog? catalog = null;
-        try
-        {
-            string suffix = $".damaged-{clock.GetUtcNow():yyyyMMddTHHmmss}";
-            foreach (var file in new[] { layout.CatalogPath, layout.CatalogPath + "-log" })
-                if (File.Exists(file)) File.Move(file, file.Replace("catalog.db", "catalog.db" + suffix, StringComparison.Ordinal), overwrite: true);
-            catalog = new Catalog(catalogFactory(layout.CatalogPath, CatalogAccess.Create), protection.Sealer, compressTrees: true);
-            layout.RestrictFiles();
-            return new Repository(layout, config, protection, catalog, new LocalPackStore(layout.PacksDirectory, layout.TempDirectory), repositoryLock);
-        }
-        catch
-        {
-            catalog?.Dispose();
-            repositoryLock.Dispose();
-            throw;
-        }
-    }
+    /// is moved aside as <c>catalog.db.damaged-TIME</c> and an empty one created; <see cref="CatalogRebuilder"/> fills it.
+    /// Nothing else is recovered first: the rebuild itself is the recovery.</summary>
+    public static Repository OpenWithNewCatalog(string root, CatalogFactory catalogFactory, Func<string> password, TimeSpan lockWait, TimeProvider clock) =>
+        OpenUnderLock(root, password, "repair --catalog", lockWait, forWriting: true, recover: false,
+            accept: (layout, config) =>
+            {
+                if (!config.IsCurrent)
+                    throw new DedupException($"the repository at {layout.Root} is format version {config.Version}: its catalog cannot be rebuilt (run 'dedup migrate' while it still opens)");
+            },
+            (layout, _, _) =>
+            {
+                string suffix = $".damaged-{clock.GetUtcNow():yyyyMMddTHHmmss}";
+                foreach (var file in new[] { layout.CatalogPath, layout.CatalogPath + "-log" })
+                    if (File.Exists(file)) File.Move(file, file.Replace("catalog.db", "catalog.db" + suffix, StringComparison.Ordinal), overwrite: true);
+                var store = catalogFactory(layout.CatalogPath, CatalogAccess.Create);
+                layout.RestrictFiles();
+                return store;
+            });
 
     public static KeyStore OpenKeys(RepositoryLayout layout, RepositoryConfig config)
     {
@@ -212,15 +210,17 @@ public sealed class Repository : IBlockLoader, IDisposable
     }
 
     /// <summary>Writes the file of every catalog snapshot that has none (format 2): after records were imported from a
-    /// mirror, whose segments carry the snapshots, into the catalog.</summary>
-    public int WriteMissingSnapshotFiles()
+    /// mirror, whose segments carry the snapshots, into the catalog. Returns how many were written.</summary>
+    public int WriteMissingSnapshotFiles() => Config.IsCurrent ? WriteSnapshotFilesFromCatalog() : 0;
+
+    /// <summary>The same in any format: <see cref="Migration"/> writes them before the config says format 2.</summary>
+    internal int WriteSnapshotFilesFromCatalog()
     {
-        if (!Config.IsCurrent) return 0;
         var files = SnapshotFiles.List().ToHashSet(StringComparer.Ordinal);
         int written = 0;
         foreach (var (id, stored) in Catalog.StoredSnapshots().Where(s => !files.Contains(s.Id)))
         {
-            Catalog.OpenSnapshot(id, stored);
+            Catalog.OpenSnapshot(id, stored); // authenticated before it becomes the truth
             SnapshotFiles.Write(id, stored);
             written++;
         }

@@ -10,24 +10,16 @@ public sealed partial class Restorer
 {
     private const uint OwnerAll = 0b111_000_000;
 
-    private static string ParentOf(string targetPath)
-    {
-        int slash = targetPath.LastIndexOf('/');
-        return slash <= 0 ? "/" : targetPath[..slash];
-    }
-
-    private static string NameOf(string targetPath) => targetPath[(targetPath.LastIndexOf('/') + 1)..];
-
     private static void EnsureDirectory(TargetDirectories directories, Item dir)
     {
-        using var parent = directories.Open(ParentOf(dir.TargetPath));
-        string name = NameOf(dir.TargetPath);
+        using var parent = directories.Open(AbsolutePath.Parent(dir.TargetPath));
+        string name = AbsolutePath.Name(dir.TargetPath);
         switch (parent.TryStat(name))
         {
             case null:
                 // Made for the owner alone while it fills; the snapshot's mode is applied once it is complete.
                 try { parent.CreateDirectory(name, OwnerAll); }
-                catch (IOException e) when (e.HResult == 17) { }
+                catch (IOException e) when (e.HResult == Errno.Exists) { } // made meanwhile: as good
                 break;
             case { Type: FileStatus.Directory } st when dir.Node is not null && (st.Permissions & OwnerAll) != OwnerAll:
                 // A read-only directory (an earlier restore reproduced its mode) refuses the files a non-root user
@@ -37,17 +29,15 @@ public sealed partial class Restorer
                 break;
             case { Type: FileStatus.Directory }:
                 break;
-            case { Type: FileStatus.Symlink }:
-                throw new DedupException($"{FileName.Display(dir.TargetPath)} is a symlink where the snapshot has a directory; refusing to restore through it");
-            default:
-                throw new DedupException($"{FileName.Display(dir.TargetPath)} is a file where the snapshot has a directory");
+            case var other:
+                throw NotADirectory(dir.TargetPath, other);
         }
     }
 
     private long RestoreFile(DirectoryHandle parent, Item file, RestoreOptions options, List<string> warnings)
     {
         var node = file.Node!;
-        string name = NameOf(file.TargetPath);
+        string name = AbsolutePath.Name(file.TargetPath);
         string temp = "";
         try
         {
@@ -151,12 +141,12 @@ public sealed partial class Restorer
         var key = file.Node!.HardLink!.Value;
         if (!firsts.TryGetValue(key, out var first) || !done.Contains(first.StoredPath))
             throw new DedupException($"{FileName.Display(file.TargetPath)}: the file it is a hard link of was not restored");
-        string name = NameOf(file.TargetPath);
+        string name = AbsolutePath.Name(file.TargetPath);
         if (parent.TryStat(name) is { Type: FileStatus.Directory })
             throw new DedupException($"{FileName.Display(file.TargetPath)} is a directory where the snapshot has a file");
-        using var firstParent = directories.Open(ParentOf(first.TargetPath));
+        using var firstParent = directories.Open(AbsolutePath.Parent(first.TargetPath));
         string temp = TempName();
-        firstParent.Link(NameOf(first.TargetPath), parent, temp);
+        firstParent.Link(AbsolutePath.Name(first.TargetPath), parent, temp);
         try { parent.Rename(temp, name); }
         catch
         {
@@ -169,7 +159,7 @@ public sealed partial class Restorer
 
     private static void RestoreSymlink(DirectoryHandle parent, Item link, RestoreOptions options, List<string> warnings)
     {
-        string name = NameOf(link.TargetPath);
+        string name = AbsolutePath.Name(link.TargetPath);
         ReplaceNonDirectory(parent, name, link.TargetPath, "a symlink");
         parent.CreateSymlink(name, link.Node!.LinkTarget!);
         ApplyMetadata(parent, name, link, options, warnings);
@@ -179,7 +169,7 @@ public sealed partial class Restorer
     private static void RestoreSpecial(DirectoryHandle parent, Item item, RestoreOptions options, List<string> warnings)
     {
         var node = item.Node!;
-        string name = NameOf(item.TargetPath);
+        string name = AbsolutePath.Name(item.TargetPath);
         ReplaceNonDirectory(parent, name, item.TargetPath, "a special file");
         uint type = node.Type switch
         {

@@ -70,7 +70,7 @@ public sealed partial class Restorer(IBlockLoader loader, TreeReader trees, IRes
         if (loader is IBlockSequenceLoader sequence) sequence.Prepare(written.SelectMany(f => f.Node!.Content).Distinct().ToList());
         Parallel.ForEach(Batches(written), new ParallelOptions { MaxDegreeOfParallelism = options.Workers, CancellationToken = cancellationToken }, (batch, loop) =>
         {
-            using var parent = OpenParent(directories, batch[0], failed, batch);
+            using var parent = OpenParent(directories, batch, failed);
             if (parent is null) return;
             foreach (var file in batch)
             {
@@ -106,7 +106,7 @@ public sealed partial class Restorer(IBlockLoader loader, TreeReader trees, IRes
             cancellationToken.ThrowIfCancellationRequested();
             try
             {
-                using var parent = directories.Open(ParentOf(item.TargetPath));
+                using var parent = directories.Open(AbsolutePath.Parent(item.TargetPath));
                 if (item.Kind == Kind.File) RestoreHardLink(directories, parent, item, firsts, done);
                 else if (item.Kind == Kind.Symlink) RestoreSymlink(parent, item, options, warnings);
                 else RestoreSpecial(parent, item, options, warnings);
@@ -124,8 +124,8 @@ public sealed partial class Restorer(IBlockLoader loader, TreeReader trees, IRes
         // Deepest first: setting a directory's mtime must come after everything inside it was written.
         foreach (var dir in items.Where(i => i.Kind == Kind.Directory && i.Node is not null).Reverse())
         {
-            using var parent = directories.Open(ParentOf(dir.TargetPath));
-            ApplyMetadata(parent, NameOf(dir.TargetPath), dir, options, warnings);
+            using var parent = directories.Open(AbsolutePath.Parent(dir.TargetPath));
+            ApplyMetadata(parent, AbsolutePath.Name(dir.TargetPath), dir, options, warnings);
         }
 
         failed.Sort(StringComparer.Ordinal);
@@ -143,7 +143,7 @@ public sealed partial class Restorer(IBlockLoader loader, TreeReader trees, IRes
         long size = 0;
         foreach (var file in files)
         {
-            if (batch.Count > 0 && (batch.Count >= MaxFiles || size >= MaxBytes || ParentOf(batch[0].TargetPath) != ParentOf(file.TargetPath)))
+            if (batch.Count > 0 && (batch.Count >= MaxFiles || size >= MaxBytes || AbsolutePath.Parent(batch[0].TargetPath) != AbsolutePath.Parent(file.TargetPath)))
             {
                 yield return batch;
                 (batch, size) = ([], 0);
@@ -154,9 +154,10 @@ public sealed partial class Restorer(IBlockLoader loader, TreeReader trees, IRes
         if (batch.Count > 0) yield return batch;
     }
 
-    private DirectoryHandle? OpenParent(TargetDirectories directories, Item first, List<string> failed, List<Item> batch)
+    /// <summary>The batch's directory, or null when it cannot be opened: then every file of the batch is reported.</summary>
+    private DirectoryHandle? OpenParent(TargetDirectories directories, List<Item> batch, List<string> failed)
     {
-        try { return directories.Open(ParentOf(first.TargetPath)); }
+        try { return directories.Open(AbsolutePath.Parent(batch[0].TargetPath)); }
         catch (Exception e) when (e is DedupException or IOException or UnauthorizedAccessException)
         {
             foreach (var file in batch)
@@ -183,15 +184,14 @@ public sealed partial class Restorer(IBlockLoader loader, TreeReader trees, IRes
 
     private static void RefuseExisting(TargetDirectories directories, List<Item> items)
     {
-        foreach (var group in items.Where(i => i.Kind != Kind.Directory).GroupBy(i => ParentOf(i.TargetPath)))
+        foreach (var group in items.Where(i => i.Kind != Kind.Directory).GroupBy(i => AbsolutePath.Parent(i.TargetPath)))
         {
             DirectoryHandle parent;
             try { parent = directories.Open(group.Key); }
-            catch (IOException e) when (e.HResult == 2) { continue; } // not there yet: nothing under it exists
-            catch (FileNotFoundException) { continue; }
+            catch (FileNotFoundException) { continue; } // not there yet: nothing under it exists
             using (parent)
             {
-                var existing = group.FirstOrDefault(i => parent.TryStat(NameOf(i.TargetPath)) is not null);
+                var existing = group.FirstOrDefault(i => parent.TryStat(AbsolutePath.Name(i.TargetPath)) is not null);
                 if (existing is not null)
                     throw new DedupException($"refusing to overwrite {FileName.Display(existing.TargetPath)} (pass --overwrite to replace existing files)");
             }
@@ -237,7 +237,7 @@ public sealed partial class Restorer(IBlockLoader loader, TreeReader trees, IRes
     private void AddTree(List<Item> items, BlockId tree, string storedPath, string root)
     {
         foreach (var node in trees.Load(tree).Nodes)
-            AddNode(items, node, storedPath == "/" ? "/" + node.Name : storedPath + "/" + node.Name, root);
+            AddNode(items, node, AbsolutePath.Join(storedPath, node.Name), root);
     }
 
     private void AddNode(List<Item> items, TreeNode node, string storedPath, string root)
@@ -268,9 +268,11 @@ public sealed partial class Restorer(IBlockLoader loader, TreeReader trees, IRes
     /// <summary>A symlink planted where a directory belongs could send the files under it outside the target.</summary>
     private static void RefuseNonDirectory(string path)
     {
-        if (Posix.TryLStat(path) is not { } st || st.Type == FileStatus.Directory) return;
-        throw new DedupException(st.Type == FileStatus.Symlink
-            ? $"{path} is a symlink where the snapshot has a directory; refusing to restore through it"
-            : $"{path} is a file where the snapshot has a directory");
+        if (Posix.TryLStat(path) is { } st && st.Type != FileStatus.Directory) throw NotADirectory(path, st);
     }
+
+    /// <summary>The one refusal for something other than a directory where the snapshot has one.</summary>
+    internal static DedupException NotADirectory(string path, FileStatus? found) => new(found?.Type == FileStatus.Symlink
+        ? $"{FileName.Display(path)} is a symlink where the snapshot has a directory; refusing to restore through it"
+        : $"{FileName.Display(path)} is a file where the snapshot has a directory");
 }

@@ -44,14 +44,9 @@ internal sealed class TargetDirectories
         try { return parent.OpenDirectory(name); }
         catch (IOException e) when (e.HResult is Errno.TooManyLinks or Errno.NotDirectory)
         {
-            var st = parent.TryStat(name);
-            throw new DedupException(st?.Type == FileStatus.Symlink
-                ? $"{FileName.Display(JoinUnder(parent.Path, name))} is a symlink where the snapshot has a directory; refusing to restore through it"
-                : $"{FileName.Display(JoinUnder(parent.Path, name))} is a file where the snapshot has a directory");
+            throw Restorer.NotADirectory(AbsolutePath.Join(parent.Path, name), parent.TryStat(name));
         }
     }
-
-    private static string JoinUnder(string directory, string name) => directory == "/" ? "/" + name : directory + "/" + name;
 
     /// <summary>The names from the root down to <paramref name="targetPath"/>.</summary>
     private string[] Below(string targetPath)
@@ -75,7 +70,7 @@ internal sealed class TargetDirectories
                     try { handle.CreateDirectory(name, 0b111_111_101); }
                     catch (IOException e) when (e.HResult == Errno.Exists) { }
                 }
-                var next = DirectoryHandle.Open(JoinUnder(handle.Path, name));
+                var next = DirectoryHandle.Open(AbsolutePath.Join(handle.Path, name));
                 handle.Dispose();
                 handle = next;
             }

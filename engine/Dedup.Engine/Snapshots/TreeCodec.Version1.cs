@@ -31,7 +31,7 @@ public static partial class TreeCodec
             uint uid = reader.UInt32(), gid = reader.UInt32();
             nodes.Add(type switch
             {
-                NodeType.File => DecodeVersion1File(ref reader, name, mode, mtime, uid, gid, data.Length),
+                NodeType.File => Version1File(DecodeFile(ref reader, name, mode, mtime, uid, gid, data.Length)),
                 NodeType.Directory => new TreeNode(name, type, mode, mtime, uid, gid, Subtree: reader.Id()),
                 NodeType.Symlink => new TreeNode(name, type, mode, mtime, uid, gid, LinkTarget: Utf8(reader.Bytes(Version1MaxTargetBytes))),
                 _ => throw new CorruptDataException($"tree entry '{name}' has unknown type {(byte)type}"),
@@ -41,16 +41,11 @@ public static partial class TreeCodec
         return new Tree(nodes, encoding: 1);
     }
 
-    private static TreeNode DecodeVersion1File(ref SpanReader reader, string name, uint mode, long mtime, uint uid, uint gid, int dataLength)
+    /// <summary>A file body is the same in both encodings; encoding 1 has no holes, so size 0 ⇔ no blocks.</summary>
+    private static TreeNode Version1File(TreeNode file)
     {
-        long size = reader.Int64Varint();
-        ulong inode = reader.UInt64();
-        long ctime = reader.Int64();
-        int blockCount = reader.Count(dataLength / BlockId.Size);
-        var blocks = new BlockId[blockCount];
-        for (int b = 0; b < blockCount; b++) blocks[b] = reader.Id();
-        if ((blockCount == 0) != (size == 0)) throw new CorruptDataException($"tree entry '{name}' has an inconsistent size");
-        return new TreeNode(name, NodeType.File, mode, mtime, uid, gid, size, inode, ctime, blocks);
+        if ((file.Content.Count == 0) != (file.Size == 0)) throw new CorruptDataException($"tree entry '{file.Name}' has an inconsistent size");
+        return file;
     }
 
     private static string Utf8(ReadOnlySpan<byte> bytes)

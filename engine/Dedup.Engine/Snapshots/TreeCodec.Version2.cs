@@ -182,6 +182,7 @@ public static partial class TreeCodec
         return node with { UserName = user, GroupName = group, Xattrs = xattrs, HardLink = hardLink, Holes = holes };
     }
 
+    /// <summary>The file body, shared by both encodings: size, inode, ctime, block ids.</summary>
     private static TreeNode DecodeFile(ref SpanReader reader, string name, uint mode, long mtime, uint uid, uint gid, int dataLength)
     {
         long size = reader.Int64Varint();

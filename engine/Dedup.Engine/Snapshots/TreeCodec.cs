@@ -33,8 +33,11 @@ public static partial class TreeCodec
     {
         if (name.Length == 0 || name == "." || name == ".." || name.Contains('/') || name.Contains('\0'))
             throw new CorruptDataException($"tree holds an invalid file name '{FileName.Display(name)}'");
+        // Every char is at least one byte: a longer string cannot fit, and a shorter one is counted on the stack
+        // (restore planning checks each component of every path).
+        if (name.Length > MaxNameBytes) throw new CorruptDataException($"tree holds a file name longer than {MaxNameBytes} bytes");
         int bytes;
-        try { bytes = FileName.ToBytes(name).Length; }
+        try { bytes = FileName.GetBytes(name, stackalloc byte[MaxNameBytes * FileName.MaxBytesPerChar]); }
         catch (ArgumentException) { throw new CorruptDataException($"tree holds an invalid file name '{FileName.Display(name)}'"); }
         if (bytes > MaxNameBytes) throw new CorruptDataException($"tree holds a file name longer than {MaxNameBytes} bytes");
     }

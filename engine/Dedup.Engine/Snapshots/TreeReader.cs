@@ -50,7 +50,7 @@ public sealed class TreeReader(Catalog catalog, Crypto.ContentHasher hasher, IBl
     {
         foreach (var node in Load(tree).Nodes)
         {
-            string path = prefix == "/" ? "/" + node.Name : prefix + "/" + node.Name;
+            string path = AbsolutePath.Join(prefix, node.Name);
             yield return (path, node);
             if (node.Type == NodeType.Directory)
                 foreach (var child in Walk(node.Subtree, path)) yield return child;
