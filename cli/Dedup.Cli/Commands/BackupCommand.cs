@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.IO.Enumeration;
 using Dedup.Backup;
+using Dedup.Backup.Selection;
 using Dedup.Core;
 using Dedup.Snapshots;
 
@@ -16,7 +17,7 @@ public static class BackupCommand
         var kind = new Option<string?>("--kind") { Description = "full | incremental | differential (default: incremental when an earlier snapshot of the same paths exists, else full)" };
         kind.AcceptOnlyFromAmong("full", "incremental", "differential");
         var tags = new Option<string[]>("--tag") { Description = "add a tag to the snapshot (repeatable)", AllowMultipleArgumentsPerToken = false };
-        var excludes = new Option<string[]>("--exclude", "-e") { Description = "exclude paths matching GLOB (repeatable; '*' within a name, '**' across directories)" };
+        var selection = new SelectionOptions();
         var stdin = new Option<bool>("--stdin") { Description = "back up what is read from standard input" };
         var stdinName = new Option<string>("--stdin-filename", "--stdin-name") { Description = "file name for --stdin and --stdin-from-command", DefaultValueFactory = _ => "stdin" };
         var allowEmpty = new Option<bool>("--allow-empty") { Description = "with --stdin or --stdin-from-command: save an empty stream (refused by default: an empty dump usually means its producer failed)" };
@@ -24,7 +25,10 @@ public static class BackupCommand
         var mirror = new Option<string?>("--mirror") { Description = "push to this remote after the backup (as 'dedup mirror push NAME')" };
         var oneFileSystem = new Option<bool>("--one-file-system", "-x") { Description = "do not cross file-system boundaries: a mount point below a source is saved as an empty directory" };
 
-        var command = new Command("backup", "Create a new snapshot of files and directories") { paths, kind, tags, excludes, oneFileSystem, stdin, stdinName, stdinCommand, allowEmpty, host, mirror };
+        var dryRun = new Option<bool>("--dry-run", "-n") { Description = "read and chunk everything and say what would be added; write nothing, save no snapshot" };
+
+        var command = new Command("backup", "Create a new snapshot of files and directories") { paths, kind, tags, oneFileSystem, stdin, stdinName, stdinCommand, allowEmpty, host, mirror, dryRun };
+        selection.AddTo(command);
         command.SetAction((parse, ct) => CliContext.RunAsync(parse, async context =>
         {
             var sources = parse.GetValue(paths) ?? [];
@@ -32,22 +36,24 @@ public static class BackupCommand
             bool fromStdin = parse.GetValue(stdin) || fromCommand;
             if (parse.GetValue(stdin) && fromCommand) throw new DedupException("give --stdin or --stdin-from-command, not both");
             if (fromCommand && sources.Length == 0) throw new DedupException("--stdin-from-command needs the command after '--', e.g. -- sqlite3 contacts.db .dump");
-            if (parse.GetValue(stdin) == (sources.Length > 0))
-                throw new DedupException(parse.GetValue(stdin) ? "--stdin takes no PATH arguments" : "nothing to back up: give at least one PATH (or --stdin)");
+            var listed = fromCommand ? [] : selection.ListedSources(parse);
+            if (parse.GetValue(stdin) == (sources.Length + listed.Count > 0))
+                throw new DedupException(parse.GetValue(stdin) ? "--stdin takes no PATH arguments" : "nothing to back up: give at least one PATH (or --stdin, --files-from)");
             var request = new BackupRequest
             {
                 // A name that is not UTF-8 is typed in its escaped form (\xNN), as ls and find show it.
-                Paths = fromCommand ? [] : sources.Select(Native.FileName.ParseDisplay).ToList(),
+                Paths = fromCommand ? [] : [.. sources.Select(Native.FileName.ParseDisplay), .. listed],
                 OneFileSystem = parse.GetValue(oneFileSystem),
                 Kind = parse.GetValue(kind) is { } k ? Enum.Parse<SnapshotKind>(k, ignoreCase: true) : null,
                 Tags = parse.GetValue(tags) ?? [],
-                Excludes = parse.GetValue(excludes) ?? [],
+                Exclusions = selection.Exclusions(parse),
+                DryRun = parse.GetValue(dryRun),
                 Host = parse.GetValue(host) ?? Environment.MachineName,
                 Stdin = !fromStdin ? null : fromCommand ? StdinSource.FromCommand(sources, parse.GetValue(allowEmpty)) : StdinSource.FromStandardInput(parse.GetValue(allowEmpty)),
                 StdinName = parse.GetValue(stdinName) ?? "stdin",
             };
 
-            using var repository = context.Open("backup", forWriting: true);
+            using var repository = context.Open("backup", forWriting: !request.DryRun);
             var clock = Stopwatch.StartNew();
             BackupProgress? observer = null;
             var result = await ProgressDisplay.RunAsync(context, "backup", "files", counter =>
@@ -58,12 +64,13 @@ public static class BackupCommand
             });
             Report(context, result, clock.Elapsed);
             // The snapshot is durable before the push starts: a failed push leaves it local-only, never lost.
-            if (parse.GetValue(mirror) is { } remoteName)
+            if (parse.GetValue(mirror) is { } remoteName && !request.DryRun)
             {
                 int pushed = await MirrorCommand.PushAsync(context, repository, remoteName, 4, ct);
                 if (pushed != ExitCodes.Success) return pushed;
             }
-            return result.Snapshot.Totals.Errors > 0 ? ExitCodes.PartialBackup : ExitCodes.Success;
+            // As restic: exit 3 when the snapshot is not what is on disk (unreadable, changed while read, left out).
+            return result.Snapshot.Totals.Errors > 0 || result.Warnings.Count > 0 ? ExitCodes.PartialBackup : ExitCodes.Success;
         }));
         return command;
     }
@@ -77,7 +84,8 @@ public static class BackupCommand
             Console.Out.WriteLine(Format.ToJson(new
             {
                 message_type = "summary",
-                snapshot = s.Id,
+                dry_run = result.DryRun,
+                snapshot = result.DryRun ? null : s.Id,
                 kind = s.Kind.ToString().ToLowerInvariant(),
                 reference = s.Reference,
                 files_new = t.FilesNew,
@@ -97,9 +105,13 @@ public static class BackupCommand
         if (context.Quiet) return;
         Console.Out.WriteLine($"Files:       {t.FilesNew} new, {t.FilesChanged} changed, {t.FilesUnmodified} unmodified");
         Console.Out.WriteLine($"Dirs:        {t.Directories}");
-        Console.Out.WriteLine($"Added to the repository: {Format.Bytes(t.BytesAdded)} in {result.PacksWritten} packs");
+        Console.Out.WriteLine(result.DryRun
+            ? $"Would add to the repository: {Format.Bytes(t.BytesAdded)} (before compression)"
+            : $"Added to the repository: {Format.Bytes(t.BytesAdded)} in {result.PacksWritten} packs");
         Console.Out.WriteLine($"processed {t.Files} files, {Format.Bytes(t.Bytes)} (read {Format.Bytes(t.BytesRead)}) in {Format.Duration(elapsed)}");
         if (t.Errors > 0) Console.Out.WriteLine($"{t.Errors} files or directories could not be read and are not in the snapshot");
+        if (result.Warnings.Count > 0) Console.Out.WriteLine($"{result.Warnings.Count} warnings (see above): the snapshot differs from the files there");
+        if (result.DryRun) { Console.Out.WriteLine("dry run: nothing was written, no snapshot saved"); return; }
         string reference = s.Reference is null ? "" : $", reference {s.Reference[..8]}";
         Console.Out.WriteLine($"snapshot {s.ShortId} saved ({s.Kind.ToString().ToLowerInvariant()}{reference})");
     }

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Dedup.Backup;
+using Dedup.Backup.Selection;
 using Dedup.Snapshots;
 
 namespace Dedup.Cli.Commands;
@@ -8,18 +8,18 @@ public static class FindCommand
 {
     public static Command Create()
     {
-        var pattern = new Argument<string>("GLOB") { Description = "a name pattern ('*.sql') or a path pattern ('/srv/**/contacts.db')" };
+        var pattern = new Argument<string>("GLOB") { Description = "a name pattern ('*.sql'), a path pattern ('/srv/**/contacts.db') or a directory pattern ('cache/'), read as backup --exclude reads them" };
         var command = new Command("find", "Find which snapshots hold paths matching a pattern") { pattern };
         var filter = SnapshotFilterOptions.AddTo(command);
         command.SetAction(parse => CliContext.Run(parse, context =>
         {
             using var repository = context.Open("find");
-            var glob = new Glob(parse.GetValue(pattern)!);
+            var glob = PathPattern.Parse(parse.GetValue(pattern)!);
             var trees = repository.CreateTreeReader();
             var results = new List<object>();
             foreach (var snapshot in repository.Catalog.Snapshots().Where(filter.Read(parse).Matches))
             {
-                var matches = trees.Walk(snapshot.Root, "/").Where(e => glob.IsMatch(e.Path, e.Node.Name)).ToList();
+                var matches = trees.Walk(snapshot.Root, "/").Where(e => glob.MatchesEntry(PathPattern.Components(e.Path), e.Node.Type == NodeType.Directory)).ToList();
                 if (matches.Count == 0) continue;
                 if (context.Json)
                 {

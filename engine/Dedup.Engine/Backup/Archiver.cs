@@ -1,4 +1,5 @@
 using System.Buffers;
+using Dedup.Backup.Selection;
 using Dedup.Chunking;
 using Dedup.Core;
 using Dedup.Native;
@@ -22,7 +23,7 @@ public sealed class Archiver
     private readonly Func<BlockId, bool> _treeStored;
     private readonly Crypto.ContentHasher _hasher;
     private readonly IBackupObserver _observer;
-    private readonly IReadOnlyList<Glob> _excludes;
+    private readonly Exclusions _exclusions;
     private readonly bool _oneFileSystem;
     private readonly byte[] _buffer;
     private readonly Dictionary<BlockId, byte[]> _newTrees = [];
@@ -30,10 +31,9 @@ public sealed class Archiver
     private long _files, _dirs, _bytes, _filesNew, _filesChanged, _filesUnmodified, _bytesRead, _errors;
 
     public Archiver(IBlockSaver saver, ChunkerSelector chunkers, Crypto.ContentHasher hasher, TreeReader trees, Func<BlockId, bool> treeStored, IBackupObserver observer,
-        IReadOnlyList<string> excludes, bool oneFileSystem = false)
+        Exclusions exclusions, bool oneFileSystem = false)
     {
-        (_saver, _chunkers, _hasher, _trees, _treeStored, _observer, _oneFileSystem) = (saver, chunkers, hasher, trees, treeStored, observer, oneFileSystem);
-        _excludes = excludes.Select(p => new Glob(p)).ToList();
+        (_saver, _chunkers, _hasher, _trees, _treeStored, _observer, _exclusions, _oneFileSystem) = (saver, chunkers, hasher, trees, treeStored, observer, exclusions, oneFileSystem);
         _buffer = new byte[chunkers.ContentDefined.MaxSize * 2];
     }
 
@@ -147,10 +147,10 @@ public sealed class Archiver
     private async Task<TreeNode?> ArchiveEntryAsync(DirectoryHandle parent, string name, string path, TreeNode? refNode, Walk walk, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
-        if (!walk.Explicit && _excludes.Any(g => g.IsMatch(path, name))) return null;
         FileStatus st;
         try { st = parent.Stat(name); }
         catch (IOException e) { ReportError(path, e); return null; }
+        if (!walk.Explicit && Excluded(path, st)) return null;
 
         TreeNode? node;
         switch (st.Type)
@@ -181,6 +181,9 @@ public sealed class Archiver
             && ReferenceEquals(node.Blocks, refNode.Blocks);
         return node is null ? null : Described(node, parent, name, path, st, unchanged ? refNode!.Xattrs : null);
     }
+
+    private bool Excluded(string path, FileStatus st) => _exclusions.ExcludesPath(path, st.Type == FileStatus.Directory)
+        || (st.Type == FileStatus.Regular && _exclusions.ExcludesSize(st.Size));
 
     private static NodeType SpecialType(uint type) => type switch
     {
@@ -237,6 +240,7 @@ public sealed class Archiver
     private async Task<List<TreeNode>> ArchiveChildrenAsync(DirectoryHandle dir, string path, Tree? reference, Walk walk, CancellationToken ct)
     {
         var names = dir.List().ToList();
+        if (_exclusions.TagFiles.Count > 0 && TagFilesIn(dir, names) is { Count: > 0 } tags) names = tags;
         names.Sort(Tree.NameOrder);
         var nodes = new List<TreeNode>(names.Count);
         foreach (var name in names)
@@ -246,6 +250,31 @@ public sealed class Archiver
             if (node is not null) nodes.Add(node);
         }
         return nodes;
+    }
+
+    /// <summary>The tag files (--exclude-if-present, --exclude-caches) among a directory's names whose header is as
+    /// required: when there is one, the directory is saved holding only them.</summary>
+    private List<string> TagFilesIn(DirectoryHandle dir, List<string> names)
+    {
+        var tags = new List<string>();
+        foreach (var tag in _exclusions.TagFiles)
+            if (!tags.Contains(tag.Name) && names.Contains(tag.Name) && HasHeader(dir, tag)) tags.Add(tag.Name);
+        return tags;
+    }
+
+    private static bool HasHeader(DirectoryHandle dir, TagFile tag)
+    {
+        if (tag.Header is null) return true;
+        var expected = FileName.ToBytes(tag.Header);
+        var actual = new byte[expected.Length];
+        try
+        {
+            using var handle = dir.OpenFile(tag.Name);
+            int read = 0, n;
+            while (read < actual.Length && (n = RandomAccess.Read(handle, actual.AsSpan(read), read)) > 0) read += n;
+            return read == actual.Length && actual.AsSpan().SequenceEqual(expected);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return false; }
     }
 
     private async Task<TreeNode?> ArchiveFileAsync(DirectoryHandle parent, string name, string path, FileStatus st, TreeNode? refNode, CancellationToken ct)

@@ -1,3 +1,4 @@
+using Dedup.Backup.Selection;
 using Dedup.Snapshots;
 
 namespace Dedup.Backup;
@@ -8,7 +9,7 @@ public sealed record BackupRequest
     public IReadOnlyList<string> Paths { get; init; } = [];
     public SnapshotKind? Kind { get; init; }
     public IReadOnlyList<string> Tags { get; init; } = [];
-    public IReadOnlyList<string> Excludes { get; init; } = [];
+    public Exclusions Exclusions { get; init; } = Exclusions.None;
     /// <summary>Stay on each source's file system: a directory where another is mounted is saved empty.</summary>
     public bool OneFileSystem { get; init; }
     public string Host { get; init; } = Environment.MachineName;
@@ -22,6 +23,8 @@ public sealed record BackupRequest
     /// <summary>Save nothing unless every path was read: a file that could not be read fails the whole backup with
     /// <see cref="IncompleteBackupException"/> instead of being left out.</summary>
     public bool RequireComplete { get; init; }
+    /// <summary>Read and chunk everything, count what would be added, write nothing (restic's --dry-run).</summary>
+    public bool DryRun { get; init; }
 }
 
 /// <summary>A backup that had to hold every path could not read these; nothing was saved.</summary>
@@ -31,4 +34,6 @@ public sealed class IncompleteBackupException(IReadOnlyList<string> unreadable)
     public IReadOnlyList<string> Unreadable { get; } = unreadable;
 }
 
-public sealed record BackupResult(Snapshot Snapshot, IReadOnlyList<string> Warnings, long PacksWritten);
+/// <summary>The snapshot saved, or with <see cref="BackupRequest.DryRun"/> the one that would have been (not in the
+/// repository; its BytesAdded counts block bytes before compression).</summary>
+public sealed record BackupResult(Snapshot Snapshot, IReadOnlyList<string> Warnings, long PacksWritten, bool DryRun = false);

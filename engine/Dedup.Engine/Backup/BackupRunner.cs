@@ -25,23 +25,30 @@ public static class BackupRunner
         if (request.RequireComplete) observer = unreadable;
         BlockId root;
         Archiver archiver;
-        long bytesAdded, packs;
-        await using (var assembler = repository.CreatePackAssembler(request.Workers))
+        long bytesAdded, packs = 0;
+        var dryRun = request.DryRun ? new DryRunSaver(id => repository.TryLocate(id, out _)) : null;
+        await using (var assembler = dryRun is null ? repository.CreatePackAssembler(request.Workers) : null)
         {
-            archiver = new Archiver(assembler, repository.CreateChunkerSelector(), repository.Hasher, trees, catalog.HasTree, observer, request.Excludes, request.OneFileSystem);
+            IBlockSaver saver = (IBlockSaver?)assembler ?? dryRun!;
+            archiver = new Archiver(saver, repository.CreateChunkerSelector(), repository.Hasher, trees, catalog.HasTree, observer, request.Exclusions, request.OneFileSystem);
             root = request.Stdin is not null
                 ? await archiver.ArchiveStreamAsync(request.Stdin, request.StdinName, start.ToUnixTimeMilliseconds() * 1_000_000, ct)
                 : await archiver.ArchivePathsAsync(paths, reference?.Root, ct);
             if (unreadable.Paths.Count > 0) throw new IncompleteBackupException(unreadable.Paths.Order(StringComparer.Ordinal).ToList());
-            await SaveTreeBlobsAsync(assembler, archiver.NewTrees, ct);
-            await assembler.FlushAsync();
-            (bytesAdded, packs) = (assembler.BytesAdded, assembler.PacksWritten);
+            if (assembler is null) bytesAdded = dryRun!.BytesAdded + archiver.NewTrees.Values.Sum(t => (long)t.Length);
+            else
+            {
+                await SaveTreeBlobsAsync(assembler, archiver.NewTrees, ct);
+                await assembler.FlushAsync();
+                (bytesAdded, packs) = (assembler.BytesAdded, assembler.PacksWritten);
+            }
         }
 
         var snapshot = new Snapshot(
             Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)),
             start, request.Host, request.RecordedPaths?.Select(NormalizeSource).ToList() ?? paths, request.Tags, kind, reference?.Id, root,
             archiver.Totals with { BytesAdded = bytesAdded });
+        if (request.DryRun) return new BackupResult(snapshot, archiver.Warnings, 0, DryRun: true);
         repository.CommitSnapshot(snapshot, archiver.NewTrees);
         return new BackupResult(snapshot, archiver.Warnings, packs);
     }

@@ -151,7 +151,7 @@ public sealed class PlanRunner(Repository.Repository repository, BackupPlan plan
             var kind = Scheduler.KindFor(SetSnapshots(set), now, plan.Schedule);
             await StepAsync("backup", set.Name, async () =>
             {
-                var request = new BackupRequest { Paths = set.Paths, Excludes = set.Excludes, Kind = kind, Tags = [set.Tag], Host = plan.Host };
+                var request = new BackupRequest { Paths = set.Paths, Exclusions = Backup.Selection.Exclusions.FromPatterns(set.Excludes), Kind = kind, Tags = [set.Tag], Host = plan.Host };
                 var result = await BackupRunner.RunAsync(repository, request, NullBackupObserver.Instance, clock, cancellationToken);
                 var t = result.Snapshot.Totals;
                 return new StepOutcome(t.Errors == 0, $"{result.Snapshot.Kind.ToString().ToLowerInvariant()} {result.Snapshot.ShortId}: {t.Files} files, {t.Errors} unreadable",
