@@ -1,36 +1,38 @@
-using System.IO.Enumeration;
 using Dedup.Core;
+using Dedup.Native;
 
 namespace Dedup.Restore;
 
-/// <summary>Removes a restored copy (a drill's), whatever modes it was restored with.</summary>
+/// <summary>Removes a restored copy (a drill's), whatever modes and names it was restored with.</summary>
 public static class RestoredCopy
 {
+    private const uint OwnerAll = 0b111_000_000;
+
     /// <summary>
     /// A restore reproduces modes, so the copy may hold read-only directories, which a non-root user cannot empty:
-    /// every directory is made writable first (walking links as links, never into them), then the tree is removed.
+    /// each directory is made writable before it is emptied. Entries are removed by name relative to their open
+    /// parent (names that are not UTF-8, paths past PATH_MAX), links as links, never followed.
     /// False when something could not be removed.
     /// </summary>
     public static bool TryRemove(string root)
     {
         try
         {
-            if (!Directory.Exists(root)) return true;
-            var directories = TreeWalk.Entries(root, (ref FileSystemEntry e) => e.ToFullPath(), (ref FileSystemEntry e) => e.IsDirectory && !TreeWalk.IsSymlink(e));
-            OpenForOwner(root);
-            foreach (var directory in directories) OpenForOwner(directory);
-            Directory.Delete(root, recursive: true);
+            if (Posix.TryLStat(root) is null) return true;
+            using var parent = DirectoryHandle.Open(AbsolutePath.Parent(root));
+            Remove(parent, AbsolutePath.Name(root));
             return true;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return false; }
     }
 
-    /// <summary>Gives the owner read, write and search on a directory (a restored mode may lack them); throws when
-    /// it is not ours to change.</summary>
-    internal static void OpenForOwner(string directory)
+    private static void Remove(DirectoryHandle parent, string name)
     {
-        const UnixFileMode Owner = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
-        var mode = File.GetUnixFileMode(directory);
-        if ((mode & Owner) != Owner) File.SetUnixFileMode(directory, mode | Owner);
+        var status = parent.Stat(name);
+        if (status.Type != FileStatus.Directory) { parent.Delete(name); return; }
+        if ((status.Permissions & OwnerAll) != OwnerAll) parent.SetMode(name, status.Permissions | OwnerAll);
+        using (var directory = parent.OpenDirectory(name))
+            foreach (var child in directory.List()) Remove(directory, child);
+        parent.DeleteDirectory(name);
     }
 }

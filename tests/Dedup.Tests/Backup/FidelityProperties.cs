@@ -57,6 +57,30 @@ public class FidelityProperties
             ByteTree.AssertEqual(source, target + source);
         }).Check(Runs);
 
+    /// <summary>
+    /// The same, with the CLI run as an unprivileged user on a tree that user owns (as a user backs up a home
+    /// directory): no chown, no O_NOATIME on files of others, devices impossible. Run as root, the tree is handed
+    /// to nobody first; run as a normal user, it is the user's already.
+    /// </summary>
+    [Fact]
+    public void Any_tree_an_unprivileged_user_owns_restores_byte_for_byte_when_that_user_runs_dedup() =>
+        Prop.ForAll(Arb.From(EntryGen.Where(e => e.Kind != EntryKind.Device).ListOf().Select(l => l.ToList())), entries =>
+        {
+            using var sandbox = new Sandbox();
+            string source = sandbox.Path("source");
+            Directory.CreateDirectory(source);
+            Build(source, entries);
+            if (Posix.IsRoot) Assert.Equal(0, Exec.Run("chown", ["-hR", "65534:65534", source]).ExitCode);
+            var asUser = Nobody.Prefix(sandbox, keepModes: source);
+            var cli = new DedupCli(sandbox.Path("repo"));
+            foreach (var step in new[] { (string[])["init", "--kdf-memory", "8", "--kdf-iterations", "1"], ["backup", source], ["restore", "latest", "--target", sandbox.Path("target")] })
+            {
+                var result = cli.RunWith(null, asUser, step);
+                Assert.True(result.ExitCode == 0 && result.Stderr.Length == 0, $"{step[0]}: {result}");
+            }
+            ByteTree.AssertEqual(source, sandbox.Path("target") + source);
+        }).Check(Config.QuickThrowOnFailure.WithMaxTest(6));
+
     /// <summary>Creates the entries through directory handles: .NET's own APIs cannot name a file that is not UTF-8.</summary>
     private static void Build(string root, List<Entry> entries)
     {
