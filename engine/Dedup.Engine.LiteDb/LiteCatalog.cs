@@ -183,8 +183,25 @@ public sealed class LiteCatalog : ICatalogStore
 
     /// <summary>One document per pack with its block list: a document per block made LiteDB do ~30 KB of work
     /// and allocation per block.</summary>
-    public void AddPack(BlockId pack, long length, byte[] entries) =>
-        Write(() => _packs.Upsert(new BsonDocument { ["_id"] = pack.ToArray(), ["length"] = length, ["entries"] = entries }));
+    public void AddPack(BlockId pack, long length, byte[] entries) => InTransaction(() =>
+    {
+        _packs.Upsert(new BsonDocument { ["_id"] = pack.ToArray(), ["length"] = length, ["entries"] = entries });
+        ChangePackState();
+    });
+
+    /// <summary>The instance is drawn when the record is first made (a rebuilt or replaced
+    /// catalog gets a new one), the generation counts pack additions and removals.</summary>
+    public (string Instance, long Generation)? PackState() => Guard<(string, long)?>(() =>
+        _meta.FindById(PackStateId) is { } d ? (d["instance"].AsString, d["generation"].AsInt64) : null);
+
+    private const string PackStateId = "packs";
+
+    private void ChangePackState()
+    {
+        var doc = _meta.FindById(PackStateId) ?? new BsonDocument { ["_id"] = PackStateId, ["instance"] = Guid.NewGuid().ToString("N"), ["generation"] = 0L };
+        doc["generation"] = doc["generation"].AsInt64 + 1;
+        _meta.Upsert(doc);
+    }
 
     public void AppendAudit(string id, byte[] record) => Write(() => _audit.Insert(new BsonDocument { ["_id"] = id, ["record"] = record }));
 
@@ -196,6 +213,7 @@ public sealed class LiteCatalog : ICatalogStore
         foreach (var id in snapshots) _snapshots.Delete(id);
         foreach (var id in trees) _trees.Delete(id.ToArray());
         foreach (var id in packs) _packs.Delete(id.ToArray());
+        if (packs.Count > 0) ChangePackState();
     });
 
     public IReadOnlyList<(BlockId Pack, long Length)> Packs() => Guard(() =>
@@ -203,6 +221,12 @@ public sealed class LiteCatalog : ICatalogStore
 
     public IReadOnlyList<(BlockId Pack, byte[] Entries)> PackEntries() => Guard(() =>
         _packs.FindAll().Select(d => (BlockId.Read(d["_id"].AsBinary), d["entries"].AsBinary ?? [])).ToList());
+
+    public IEnumerable<(BlockId Pack, byte[] Entries)> PackEntries(IEnumerable<BlockId> packs)
+    {
+        foreach (var pack in packs)
+            if (Guard(() => _packs.FindById(pack.ToArray())) is { } d) yield return (pack, d["entries"].AsBinary ?? []);
+    }
 
     /// <summary>Never throws for a full disk: closing checkpoints the log into the data file, and when that cannot
     /// be written the log still holds every committed transaction for the next open. A command that succeeded

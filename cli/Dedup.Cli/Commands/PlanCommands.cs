@@ -115,7 +115,7 @@ public static class PlanCommands
             {
                 var packs = repository.Catalog.Packs();
                 var snapshots = repository.Catalog.Snapshots();
-                var size = new RepositorySize(packs.Sum(p => p.Length), repository.Index.Values.Sum(l => (long)l.RawLength), snapshots.Sum(s => s.Totals.Bytes), snapshots.Count);
+                var size = new RepositorySize(packs.Sum(p => p.Length), repository.IndexEntries().Sum(e => (long)e.Value.RawLength), snapshots.Sum(s => s.Totals.Bytes), snapshots.Count);
                 text.Write(PrometheusText.Write(report, plan.Remote, size));
             }
             else if (context.Json)

@@ -13,14 +13,19 @@ public static class StatsCommand
             var snapshots = repository.Catalog.Snapshots();
             var packs = repository.Catalog.Packs();
             long packBytes = packs.Sum(p => p.Length);
-            long rawBytes = repository.Index.Values.Sum(l => (long)l.RawLength);
-            long storedBytes = repository.Index.Values.Sum(l => (long)l.StoredLength);
+            long rawBytes = 0, storedBytes = 0, blocks = 0;
+            foreach (var (_, location) in repository.IndexEntries())
+            {
+                rawBytes += location.RawLength;
+                storedBytes += location.StoredLength;
+                blocks++;
+            }
             long logical = snapshots.Sum(s => s.Totals.Bytes);
             var stats = new
             {
                 snapshots = snapshots.Count,
                 packs = packs.Count,
-                blocks = repository.Index.Count,
+                blocks,
                 pack_bytes = packBytes,
                 unique_bytes = rawBytes,
                 stored_bytes = storedBytes,

@@ -44,7 +44,7 @@ public static class Checker
         var report = new CheckReport();
         var badBlocks = new HashSet<BlockId>();
         var packs = repository.Catalog.Packs();
-        var byPack = repository.Index.GroupBy(kv => kv.Value.Pack).ToDictionary(g => g.Key, g => g.ToList());
+        var byPack = repository.IndexEntries().GroupBy(kv => kv.Value.Pack).ToDictionary(g => g.Key, g => g.ToList());
         var toRead = new List<BlockId>();
         long done = 0;
         foreach (var (pack, length) in packs)
@@ -99,7 +99,7 @@ public static class Checker
     public static HashSet<BlockId> BlocksIn(Repository.Repository repository, IEnumerable<BlockId> packs)
     {
         var set = packs.ToHashSet();
-        return repository.Index.Where(kv => set.Contains(kv.Value.Pack)).Select(kv => kv.Key).ToHashSet();
+        return repository.IndexEntries().Where(kv => set.Contains(kv.Value.Pack)).Select(kv => kv.Key).ToHashSet();
     }
 
     private static void CheckPack(Repository.Repository repository, BlockId pack, long length, List<KeyValuePair<BlockId, BlockLocation>> indexed,

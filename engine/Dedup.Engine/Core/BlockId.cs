@@ -31,6 +31,10 @@ public readonly struct BlockId : IEquatable<BlockId>, IComparable<BlockId>
         return Read(digest);
     }
 
+    /// <summary>Bytes 8·i to 8·i+7 as a big-endian number (i = 0..3): the id is a hash, so each word is uniformly
+    /// distributed, and word 0 orders as the id does. The block index's fence and filter use them.</summary>
+    public ulong Word(int i) => i switch { 0 => _a, 1 => _b, 2 => _c, 3 => _d, _ => throw new ArgumentOutOfRangeException(nameof(i)) };
+
     public void WriteTo(Span<byte> destination)
     {
         BinaryPrimitives.WriteUInt64BigEndian(destination, _a);

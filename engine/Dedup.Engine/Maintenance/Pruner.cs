@@ -86,7 +86,7 @@ public static class Pruner
         // Past this point the prune finishes: the catalog commit and the deletes after it take moments.
         cancellationToken.ThrowIfCancellationRequested();
         var removed = dead.Concat(repack).Select(p => p.Pack).ToList();
-        repository.Catalog.Remove([], deadTrees, removed);
+        repository.RemovePacks(deadTrees, removed);
         foreach (var pack in removed)
             if (repository.Packs.Exists(pack)) repository.Packs.Delete(pack);
         return report;

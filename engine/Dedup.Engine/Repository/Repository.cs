@@ -35,7 +35,7 @@ public sealed class Repository : IBlockLoader, IDisposable
 
     private readonly RepositoryLock _lock;
     private readonly Lock _indexLoad = new();
-    private ConcurrentDictionary<BlockId, BlockLocation>? _index;
+    private Indexing.BlockIndex? _index;
 
     private Repository(RepositoryLayout layout, RepositoryConfig config, Protection protection, Catalog catalog, LocalPackStore packs, RepositoryLock repositoryLock)
     {
@@ -43,7 +43,7 @@ public sealed class Repository : IBlockLoader, IDisposable
         SnapshotFiles = new SnapshotFiles(layout);
     }
 
-    private ConcurrentDictionary<BlockId, BlockLocation> BlockIndex
+    private Indexing.BlockIndex BlockIndex
     {
         get
         {
@@ -51,11 +51,7 @@ public sealed class Repository : IBlockLoader, IDisposable
             lock (_indexLoad)
             {
                 if (_index is null)
-                {
-                    var index = new ConcurrentDictionary<BlockId, BlockLocation>();
-                    foreach (var (id, location) in Catalog.Blocks()) index[id] = location;
-                    Volatile.Write(ref _index, index);
-                }
+                    Volatile.Write(ref _index, Indexing.BlockIndex.Open(Layout.IndexDirectory, Layout.TempDirectory, Protection.Sealer, Catalog, writable: !ReadOnly));
                 return _index;
             }
         }
@@ -67,7 +63,8 @@ public sealed class Repository : IBlockLoader, IDisposable
     public ContentHasher Hasher => Protection.Hasher;
     public Catalog Catalog { get; }
     public LocalPackStore Packs { get; }
-    public IReadOnlyDictionary<BlockId, BlockLocation> Index => BlockIndex;
+    /// <summary>Every indexed block once, in id order, streamed (ADR 0007).</summary>
+    public IEnumerable<KeyValuePair<BlockId, BlockLocation>> IndexEntries() => BlockIndex.Entries();
     /// <summary>Format 2 only: the snapshot records as files, the truth the catalog follows.</summary>
     public SnapshotFiles SnapshotFiles { get; }
     /// <summary>Opened from read-only media: nothing may be written (not even the audit log).</summary>
@@ -274,16 +271,35 @@ public sealed class Repository : IBlockLoader, IDisposable
         lock (_indexLoad)
         {
             Catalog.AddPack(pack, length, entries);
-            if (_index is { } index)
-                foreach (var e in entries) index[e.Block] = new BlockLocation(pack, e.Offset, e.StoredLength, e.RawLength, e.Codec);
+            _index?.Add(entries.Select(e => (e.Block, new BlockLocation(pack, e.Offset, e.StoredLength, e.RawLength, e.Codec))));
         }
     }
 
-    public bool TryLocate(BlockId id, out BlockLocation location) => BlockIndex.TryGetValue(id, out location);
+    /// <summary>Removes trees and packs from the catalog in one transaction (prune), and their blocks from the index
+    /// at once: no later lookup of this process may answer with a pack about to be deleted.</summary>
+    public void RemovePacks(IReadOnlyCollection<BlockId> trees, IReadOnlyCollection<BlockId> packs)
+    {
+        lock (_indexLoad)
+        {
+            Catalog.Remove([], trees, packs);
+            _index?.Remove(packs);
+        }
+    }
+
+    public bool TryLocate(BlockId id, out BlockLocation location) => BlockIndex.TryLocate(id, out location);
+
+    /// <summary>Saves what the index learned (new packs, packs read from the catalog). It is a cache: failing to save
+    /// it (a full disk, a catalog that failed a write) costs the next command a catch-up, and must not replace the
+    /// outcome of this one.</summary>
+    private void PersistIndex()
+    {
+        try { _index?.Persist(); }
+        catch (Exception e) when (e is not OutOfMemoryException) { }
+    }
 
     public int LoadBlock(BlockId id, ref byte[] buffer)
     {
-        if (!BlockIndex.TryGetValue(id, out var location))
+        if (!BlockIndex.TryLocate(id, out var location))
             throw new CorruptDataException($"block {id.ToShortString()} is not in the index");
         if (buffer.Length < location.RawLength) buffer = new byte[location.RawLength];
         byte[] stored = ArrayPool<byte>.Shared.Rent(location.StoredLength);
@@ -337,6 +353,8 @@ public sealed class Repository : IBlockLoader, IDisposable
     {
         try
         {
+            PersistIndex();
+            _index?.Dispose();
             Packs.Dispose();
             Catalog.Dispose();
         }

@@ -8,6 +8,8 @@ public sealed class RepositoryLayout(string root)
     public string CatalogPath => Path.Combine(Root, "catalog.db");
     public string PacksDirectory => Path.Combine(Root, "packs");
     public string TempDirectory => Path.Combine(Root, "tmp");
+    /// <summary>The block index's runs and manifest: a cache of the catalog (ADR 0007).</summary>
+    public string IndexDirectory => Path.Combine(Root, "index");
     /// <summary>Format 2: one sealed record per snapshot, named by its id.</summary>
     public string SnapshotsDirectory => Path.Combine(Root, "snapshots");
     public string KeysDirectory => Path.Combine(Root, "keys");

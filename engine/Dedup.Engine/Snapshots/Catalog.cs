@@ -11,7 +11,7 @@ namespace Dedup.Snapshots;
 /// under another). In a plaintext repository the sealer is the identity. With <paramref name="compressTrees"/>
 /// (format 2) a tree is stored as a codec byte and its zstd frame or raw bytes, then sealed.
 /// </summary>
-public sealed class Catalog(ICatalogStore store, IBlobSealer sealer, bool compressTrees = false) : IDisposable
+public sealed class Catalog(ICatalogStore store, IBlobSealer sealer, bool compressTrees = false) : Indexing.IIndexSource, IDisposable
 {
     public IReadOnlyList<Snapshot> Snapshots() =>
         store.SnapshotRecords()
@@ -74,10 +74,15 @@ public sealed class Catalog(ICatalogStore store, IBlobSealer sealer, bool compre
     public void Remove(IReadOnlyCollection<string> snapshots, IReadOnlyCollection<BlockId> trees, IReadOnlyCollection<BlockId> packs) =>
         store.Remove(snapshots, trees, packs);
 
-    /// <summary>Every indexed block with its location; a block in two packs (possible only after a crash) appears twice.</summary>
-    public IEnumerable<KeyValuePair<BlockId, BlockLocation>> Blocks()
+    public Indexing.PackState? PackState() => store.PackState() is { } s ? new Indexing.PackState(s.Instance, s.Generation) : null;
+
+    public IReadOnlyList<BlockId> PackIds() => store.Packs().Select(p => p.Pack).ToList();
+
+    /// <summary>Every indexed block with its location (of the given packs only, when <paramref name="packs"/> is set);
+    /// a block in two packs (possible only after a crash) appears twice.</summary>
+    public IEnumerable<KeyValuePair<BlockId, BlockLocation>> Blocks(IEnumerable<BlockId>? packs = null)
     {
-        foreach (var (pack, sealedEntries) in store.PackEntries())
+        foreach (var (pack, sealedEntries) in packs is null ? store.PackEntries() : store.PackEntries(packs))
         {
             var entries = Open(pack.ToArray(), sealedEntries, $"index of pack {pack.ToShortString()}");
             if (entries.Length % PackFormat.EntrySize != 0) throw new CorruptDataException($"catalog index of pack {pack.ToShortString()} is damaged");

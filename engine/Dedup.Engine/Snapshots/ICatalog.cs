@@ -38,4 +38,11 @@ public interface ICatalogStore : IDisposable
     void Remove(IReadOnlyCollection<string> snapshots, IReadOnlyCollection<BlockId> trees, IReadOnlyCollection<BlockId> packs);
 
     IReadOnlyList<(BlockId Pack, byte[] Entries)> PackEntries();
+
+    /// <summary>The block lists of these packs (those the catalog has), one at a time.</summary>
+    IEnumerable<(BlockId Pack, byte[] Entries)> PackEntries(IEnumerable<BlockId> packs);
+
+    /// <summary>Changes whenever a pack is added or removed (and differs between two catalogs); null when no pack was
+    /// ever recorded by a catalog that keeps it. The block index compares it with what it was built from.</summary>
+    (string Instance, long Generation)? PackState();
 }

@@ -55,8 +55,8 @@ public class EncryptionTests : IDisposable
         TestRepository.Backup(b, [_source]);
         using var ra = TestRepository.Open(a);
         using var rb = TestRepository.Open(b);
-        Assert.NotEmpty(ra.Index.Keys);
-        Assert.Empty(ra.Index.Keys.Intersect(rb.Index.Keys));
+        Assert.NotEmpty(ra.IndexEntries());
+        Assert.Empty(ra.IndexEntries().Select(e => e.Key).Intersect(rb.IndexEntries().Select(e => e.Key)));
         Assert.Empty(ra.Catalog.Packs().Select(p => p.Pack).Intersect(rb.Catalog.Packs().Select(p => p.Pack)));
     }
 

@@ -80,7 +80,7 @@ public class PruneProperties
                 var trees = repository.Catalog.TreeIds().ToHashSet();
                 Assert.DoesNotContain(liveBlocks, b => !repository.TryLocate(b, out _)); // nothing a snapshot needs is gone
                 Assert.DoesNotContain(liveTrees, t => !trees.Contains(t));
-                Assert.DoesNotContain(repository.Index.Keys, b => !liveBlocks.Contains(b));    // no unreferenced block
+                Assert.DoesNotContain(repository.IndexEntries().Select(e => e.Key), b => !liveBlocks.Contains(b));    // no unreferenced block
                 Assert.DoesNotContain(repository.Catalog.TreeIds(), t => !liveTrees.Contains(t));
                 Assert.Equal(repository.Catalog.Packs().Select(p => p.Pack).Order(), repository.Packs.List().Order());
                 Assert.True(Checker.Run(repository, readData: true).Ok);
@@ -150,7 +150,7 @@ public class RepackTests
         {
             Assert.True(Checker.Run(repository, readData: true).Ok);
             var (_, live) = Pruner.Reachable(repository, repository.Catalog.Snapshots());
-            if (expectRepack) Assert.True(repository.Catalog.Packs().Sum(p => p.Length) < 1.3 * live.Sum(b => repository.Index[b].StoredLength));
+            if (expectRepack) Assert.True(repository.Catalog.Packs().Sum(p => p.Length) < 1.3 * live.Sum(b => repository.TryLocate(b, out var l) ? l.StoredLength : 0));
         }
         string target = sandbox.Path("target");
         TestRepository.Restore(repo, second, target);

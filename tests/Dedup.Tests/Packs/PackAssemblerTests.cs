@@ -41,7 +41,7 @@ public class PackAssemblerTests
         await Assert.ThrowsAsync<RepositoryWriteException>(() => assembler.FlushAsync().WaitAsync(Limit));
         await assembler.DisposeAsync().AsTask().WaitAsync(Limit);
         Assert.Empty(Directory.EnumerateFiles(Path.Combine(repo, "tmp")));
-        Assert.Empty(repository.Index);
+        Assert.Empty(repository.IndexEntries());
         Assert.Empty(repository.Catalog.Packs());
     }
 
