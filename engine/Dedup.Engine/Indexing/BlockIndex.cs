@@ -22,7 +22,7 @@ public sealed class BlockIndex : IDisposable
     private readonly string _directory, _tempDirectory;
     private readonly IBlobSealer _sealer;
     private readonly IIndexSource _source;
-    private readonly bool _writable;
+    private bool _writable;
     private readonly Lock _writeLock = new();
     private readonly ConcurrentDictionary<BlockId, BlockLocation> _overlay = new();
     private IndexRun[] _runs;
@@ -75,9 +75,9 @@ public sealed class BlockIndex : IDisposable
             foreach (var (id, location) in _source.Blocks(missing))
             {
                 _overlay.TryAdd(id, location);
-                if (_writable && _overlay.Count >= FlushEntries) FlushOverlay();
+                if (_writable && _overlay.Count >= FlushEntries) Quietly(FlushOverlay);
             }
-            if (_writable) Persist();
+            if (_writable) Quietly(Persist);
         }
     }
 
@@ -124,7 +124,7 @@ public sealed class BlockIndex : IDisposable
         {
             foreach (var (block, location) in entries) _overlay[block] = location;
             _changes++;
-            if (_writable && _overlay.Count >= FlushEntries) FlushOverlay();
+            if (_writable && _overlay.Count >= FlushEntries) Quietly(FlushOverlay);
         }
     }
 
@@ -171,6 +171,14 @@ public sealed class BlockIndex : IDisposable
             WriteManifest(state is not null && _validated is not null && state == _validated.After(_changes) ? state : null);
             DeleteUnlisted();
         }
+    }
+
+    /// <summary>Saving the cache failed (a full disk, tmp/ not writable): the overlay keeps it in memory and this
+    /// process stops trying; the command's own writes report such a failure, not the index.</summary>
+    private void Quietly(Action save)
+    {
+        try { save(); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { _writable = false; }
     }
 
     private void FlushOverlay()

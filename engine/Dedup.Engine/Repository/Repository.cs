@@ -36,10 +36,13 @@ public sealed class Repository : IBlockLoader, IDisposable
     private readonly RepositoryLock _lock;
     private readonly Lock _indexLoad = new();
     private Indexing.BlockIndex? _index;
+    private readonly bool _savesIndex;
 
-    private Repository(RepositoryLayout layout, RepositoryConfig config, Protection protection, Catalog catalog, LocalPackStore packs, RepositoryLock repositoryLock)
+    private Repository(RepositoryLayout layout, RepositoryConfig config, Protection protection, Catalog catalog, LocalPackStore packs, RepositoryLock repositoryLock, bool forWriting)
     {
         (Layout, Config, Protection, Catalog, Packs, _lock) = (layout, config, protection, catalog, packs, repositoryLock);
+        // Only commands that write the repository save the index: a reader (a dry run, a verify) writes nothing.
+        _savesIndex = forWriting && repositoryLock.Writable;
         SnapshotFiles = new SnapshotFiles(layout);
     }
 
@@ -51,7 +54,7 @@ public sealed class Repository : IBlockLoader, IDisposable
             lock (_indexLoad)
             {
                 if (_index is null)
-                    Volatile.Write(ref _index, Indexing.BlockIndex.Open(Layout.IndexDirectory, Layout.TempDirectory, Protection.Sealer, Catalog, writable: !ReadOnly));
+                    Volatile.Write(ref _index, Indexing.BlockIndex.Open(Layout.IndexDirectory, Layout.TempDirectory, Protection.Sealer, Catalog, writable: _savesIndex));
                 return _index;
             }
         }
@@ -122,7 +125,7 @@ public sealed class Repository : IBlockLoader, IDisposable
         try
         {
             catalog = new Catalog(openStore(layout, config, repositoryLock.Writable), protection.Sealer, compressTrees: config.IsCurrent);
-            var repository = new Repository(layout, config, protection, catalog, new LocalPackStore(layout.PacksDirectory, layout.TempDirectory), repositoryLock);
+            var repository = new Repository(layout, config, protection, catalog, new LocalPackStore(layout.PacksDirectory, layout.TempDirectory), repositoryLock, forWriting);
             if (recover) repository.Recover();
             return repository;
         }
