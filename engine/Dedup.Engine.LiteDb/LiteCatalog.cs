@@ -83,6 +83,7 @@ public sealed class LiteCatalog : ICatalogStore
         if (create)
         {
             _meta.Insert(new BsonDocument { ["_id"] = "schema", ["version"] = SchemaVersion });
+            _meta.Insert(NewPackState());
             return;
         }
         var doc = _meta.FindById("schema");
@@ -196,9 +197,11 @@ public sealed class LiteCatalog : ICatalogStore
 
     private const string PackStateId = "packs";
 
+    private static BsonDocument NewPackState() => new() { ["_id"] = PackStateId, ["instance"] = Guid.NewGuid().ToString("N"), ["generation"] = 0L };
+
     private void ChangePackState()
     {
-        var doc = _meta.FindById(PackStateId) ?? new BsonDocument { ["_id"] = PackStateId, ["instance"] = Guid.NewGuid().ToString("N"), ["generation"] = 0L };
+        var doc = _meta.FindById(PackStateId) ?? NewPackState();
         doc["generation"] = doc["generation"].AsInt64 + 1;
         _meta.Upsert(doc);
     }

@@ -15,7 +15,7 @@ namespace Dedup.Indexing;
 /// </summary>
 public sealed class BlockIndex : IDisposable
 {
-    public const int FlushEntries = 1 << 20;
+    public const int FlushEntries = 1 << 18;
     private const int MaxRuns = 8;
     private const string ManifestName = "manifest";
 
@@ -72,10 +72,12 @@ public sealed class BlockIndex : IDisposable
         var missing = catalogPacks.Where(p => !covered.Contains(p)).ToList();
         lock (_writeLock)
         {
+            // (ConcurrentDictionary.Count takes every lock of the table: counted here instead.)
+            int pending = 0;
             foreach (var (id, location) in _source.Blocks(missing))
             {
-                _overlay.TryAdd(id, location);
-                if (_writable && _overlay.Count >= FlushEntries) Quietly(FlushOverlay);
+                if (_overlay.TryAdd(id, location)) pending++;
+                if (_writable && pending >= FlushEntries) { Quietly(FlushOverlay); pending = 0; }
             }
             if (_writable) Quietly(Persist);
         }
