@@ -44,7 +44,8 @@ public static class Checker
         var report = new CheckReport();
         var badBlocks = new HashSet<BlockId>();
         var packs = repository.Catalog.Packs();
-        var byPack = repository.IndexEntries().GroupBy(kv => kv.Value.Pack).ToDictionary(g => g.Key, g => g.ToList());
+        // A pack's entries as the catalog lists them, read when the pack is checked: never the whole index at once.
+        var byPack = new PackEntries(repository);
         var toRead = new List<BlockId>();
         long done = 0;
         foreach (var (pack, length) in packs)
@@ -80,12 +81,24 @@ public static class Checker
         return report;
     }
 
-    private static void Damaged(CheckReport report, HashSet<BlockId> badBlocks, Dictionary<BlockId, List<KeyValuePair<BlockId, BlockLocation>>> byPack,
-        BlockId pack, string problem)
+    private static void Damaged(CheckReport report, HashSet<BlockId> badBlocks, PackEntries byPack, BlockId pack, string problem)
     {
         report.DamagedPacks[pack.ToString()] = problem;
         report.Errors.Add($"pack {pack}: {problem}");
-        foreach (var (block, _) in byPack.GetValueOrDefault(pack) ?? []) badBlocks.Add(block);
+        List<KeyValuePair<BlockId, BlockLocation>>? entries;
+        try { entries = byPack.GetValueOrDefault(pack); }
+        catch (CorruptDataException) { entries = null; } // its catalog record is the damage reported: no blocks to name
+        foreach (var (block, _) in entries ?? []) badBlocks.Add(block);
+    }
+
+    /// <summary>The catalog's entries of one pack at a time (what the whole-index dictionary used to hold).</summary>
+    private sealed class PackEntries(Repository.Repository repository)
+    {
+        public List<KeyValuePair<BlockId, BlockLocation>>? GetValueOrDefault(BlockId pack)
+        {
+            var entries = repository.Catalog.Blocks([pack]).ToList();
+            return entries.Count > 0 ? entries : null;
+        }
     }
 
     /// <summary>Names the snapshots and files that the given damaged blocks (and any block the index lacks) affect.</summary>
@@ -117,7 +130,7 @@ public static class Checker
     /// <summary>Packs only held elsewhere, read from there a few at a time and checked as a local pack is: the bytes
     /// hash to the name, the trailer parses and matches the index, every block verifies.</summary>
     private static Task CheckCopiesAsync(Repository.Repository repository, IPackCopies copies, List<BlockId> packs,
-        Dictionary<BlockId, List<KeyValuePair<BlockId, BlockLocation>>> byPack, HashSet<BlockId> badBlocks, CheckReport report, Action progress,
+        PackEntries byPack, HashSet<BlockId> badBlocks, CheckReport report, Action progress,
         CancellationToken cancellationToken) =>
         Parallel.ForEachAsync(packs, new ParallelOptions { MaxDegreeOfParallelism = CopiesInFlight, CancellationToken = cancellationToken }, async (pack, ct) =>
         {

@@ -4,7 +4,7 @@ namespace Dedup.Indexing;
 
 /// <summary>
 /// "Is this block perhaps in the run?" in 10 bits per block: never a false "no", about 1 % false "yes". The
-/// probes come from the id's own words (it is a hash already): i = (h1 + k·h2) mod bits.
+/// probes come from the id's own words (it is a hash already): i = ⌊(h1 + k·h2 mod 2^64) · bits / 2^64⌋.
 /// </summary>
 internal sealed class BloomFilter
 {
@@ -32,7 +32,7 @@ internal sealed class BloomFilter
         ulong h1 = id.Word(1), h2 = id.Word(2) | 1;
         for (ulong k = 0; k < Probes; k++)
         {
-            ulong bit = (h1 + k * h2) % _bits;
+            ulong bit = Reduce(h1 + k * h2);
             _words[bit >> 6] |= 1UL << (int)(bit & 63);
         }
     }
@@ -42,11 +42,14 @@ internal sealed class BloomFilter
         ulong h1 = id.Word(1), h2 = id.Word(2) | 1;
         for (ulong k = 0; k < Probes; k++)
         {
-            ulong bit = (h1 + k * h2) % _bits;
+            ulong bit = Reduce(h1 + k * h2);
             if ((_words[bit >> 6] & (1UL << (int)(bit & 63))) == 0) return false;
         }
         return true;
     }
+
+    /// <summary>Maps a uniform 64-bit value onto [0, bits) by multiplying, not dividing (Lemire's reduction).</summary>
+    private ulong Reduce(ulong value) => (ulong)(((UInt128)value * _bits) >> 64);
 
     public void WriteTo(Stream stream)
     {

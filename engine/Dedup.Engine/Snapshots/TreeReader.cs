@@ -3,11 +3,17 @@ using Dedup.Core;
 
 namespace Dedup.Snapshots;
 
-/// <summary>Loads and decodes trees from the catalog, caching decoded trees (they are immutable). Thread safe.
-/// With <paramref name="blobs"/> (format 2), a tree the catalog lacks is read from its blob in a pack.</summary>
+/// <summary>Loads and decodes trees from the catalog, caching decoded trees (they are immutable) up to
+/// <see cref="CachedEntries"/> entries in all, then starting over: a walk of every snapshot must not hold every tree
+/// it visited. Thread safe. With <paramref name="blobs"/> (format 2), a tree the catalog lacks is read from its
+/// blob in a pack.</summary>
 public sealed class TreeReader(Catalog catalog, Crypto.ContentHasher hasher, IBlockLoader? blobs = null)
 {
+    /// <summary>~100 MB of decoded entries at most; a directory tree of that size is re-read, not kept.</summary>
+    public const int CachedEntries = 250_000;
+
     private readonly ConcurrentDictionary<BlockId, Tree> _cache = new();
+    private int _cachedEntries;
 
     public Tree Load(BlockId id)
     {
@@ -17,6 +23,11 @@ public sealed class TreeReader(Catalog catalog, Crypto.ContentHasher hasher, IBl
             ?? throw new CorruptDataException($"tree {id.ToShortString()} is missing from the catalog");
         if (hasher.Hash(bytes) != id) throw new CorruptDataException($"tree {id.ToShortString()} is damaged (content hash mismatch)");
         var tree = TreeCodec.Decode(bytes);
+        if (Interlocked.Add(ref _cachedEntries, tree.Nodes.Count) > CachedEntries)
+        {
+            _cache.Clear();
+            Interlocked.Exchange(ref _cachedEntries, tree.Nodes.Count);
+        }
         _cache[id] = tree;
         return tree;
     }
