@@ -12,6 +12,7 @@ public static class FuzzTargets
         ["tree"] = TreeTarget.Fuzz,
         ["segment"] = SegmentTarget.Fuzz,
         ["snapshot"] = SnapshotFileTarget.Fuzz,
+        ["index"] = IndexRunTarget.Fuzz,
     };
 
     /// <summary>Runs a target over every file of a corpus directory; returns how many inputs ran.</summary>

@@ -3,6 +3,12 @@ using SharpFuzz;
 
 // dotnet Dedup.Fuzz.dll TARGET               run under afl-fuzz (see docs/fuzzing.md)
 // dotnet Dedup.Fuzz.dll replay TARGET DIR    run every file of DIR through TARGET once
+// dotnet Dedup.Fuzz.dll seed index DIR       write the index target's seed runs into DIR
+if (args.Length == 3 && args[0] == "seed" && args[1] == "index")
+{
+    Dedup.Fuzz.Targets.IndexRunTarget.WriteSeeds(args[2]);
+    return 0;
+}
 if (args.Length == 3 && args[0] == "replay" && FuzzTargets.All.ContainsKey(args[1]))
 {
     Console.WriteLine($"{FuzzTargets.Replay(args[1], args[2])} inputs ran cleanly");

@@ -18,6 +18,7 @@ public class FuzzCorpusReplayTests
     [InlineData("tree")]
     [InlineData("segment")]
     [InlineData("snapshot")]
+    [InlineData("index")]
     public void Seed_corpus_and_its_mutations_run_cleanly(string target)
     {
         string corpus = CorpusDirectory(target);
