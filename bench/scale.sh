@@ -50,27 +50,27 @@ for entry in "${tools[@]}"; do
   tool=${entry%%=*} bin=${entry#*=} repo="$dir/repo-$tool"
   rm -rf "$src" && cp -a "$dir/gen" "$src"
   if [ "$tool" = restic ]; then
-    run() { restic -q -r "$repo" "$@"; }
+    run=(restic -q -r "$repo")
     restic init -q -r "$repo"
   else
-    run() { DEDUP_REPO=$repo "$bin" "$@"; }
-    run init > /dev/null
+    run=(env DEDUP_REPO="$repo" "$bin")
+    "${run[@]}" init > /dev/null
   fi
-  step $tool first-backup run backup "$src"
-  step $tool unchanged-backup run backup "$src"
-  step $tool snapshots run snapshots
+  step $tool first-backup "${run[@]}" backup "$src"
+  step $tool unchanged-backup "${run[@]}" backup "$src"
+  step $tool snapshots "${run[@]}" snapshots
   rm -rf "$dir/out"
-  if [ "$tool" = restic ]; then step $tool restore-one-file run restore latest --target "$dir/out" --include "$src/d000/s0000/$one"
-  else step $tool restore-one-file run restore latest "$src/d000/s0000/$one" --target "$dir/out"; fi
+  if [ "$tool" = restic ]; then step $tool restore-one-file "${run[@]}" restore latest --target "$dir/out" --include "$src/d000/s0000/$one"
+  else step $tool restore-one-file "${run[@]}" restore latest "$src/d000/s0000/$one" --target "$dir/out"; fi
   cmp "$dir/out$src/d000/s0000/$one" "$src/d000/s0000/$one"
   before=$(size "$repo")
   for r in $(seq 1 "$rounds"); do
     change "$src" "$r"
-    step $tool "round-$r-backup" run backup "$src"
+    step $tool "round-$r-backup" "${run[@]}" backup "$src"
   done
   after=$(size "$repo")
   echo "$tool growth-per-round $(( (after - before) / rounds )) bytes"
   [ -f "$repo/catalog.db" ] && echo "$tool catalog-db $(size "$repo/catalog.db") bytes"
   echo "$tool repository $after bytes"
-  step $tool check run check
+  step $tool check "${run[@]}" check
 done

@@ -61,7 +61,7 @@ public static class RemoteRecovery
         using var repository = Repository.Repository.Open(root, catalogs, password, "recover", TimeSpan.Zero, forWriting: true);
         var remote = await RemoteState.LoadAsync(store, repository.Protection.CatalogSealer, options.Parallel, cancellationToken);
         var problems = remote.DamagedSegments.Select(d => $"catalog segment {d.Segment.ToShortString()} is damaged and was skipped ({d.Problem})").ToList();
-        int imported = repository.Catalog.ImportRecords(remote.Records, repository.Hasher);
+        int imported = repository.ImportCatalogRecords(remote.Records);
         var audit = await AuditMirror.LoadAsync(store, repository.Protection.CatalogSealer, options.Parallel, cancellationToken);
         problems.AddRange(audit.DamagedSegments.Select(d => $"audit segment {d.Segment.ToShortString()} is damaged and was skipped ({d.Problem})"));
         int auditImported = repository.Catalog.ImportAudit(audit.Records);

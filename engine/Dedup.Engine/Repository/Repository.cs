@@ -291,6 +291,22 @@ public sealed class Repository : IBlockLoader, IDisposable
 
     public bool TryLocate(BlockId id, out BlockLocation location) => BlockIndex.TryLocate(id, out location);
 
+    /// <summary>Adds the mirror's catalog records this catalog lacks (recover). Packs arrive in the catalog directly,
+    /// so an index already loaded is dropped: the next lookup opens it again and catches up with them.</summary>
+    public int ImportCatalogRecords(IEnumerable<CatalogRecord> records)
+    {
+        lock (_indexLoad)
+        {
+            int added = Catalog.ImportRecords(records, Hasher);
+            if (added > 0 && _index is { } loaded)
+            {
+                Volatile.Write(ref _index, null);
+                loaded.Dispose();
+            }
+            return added;
+        }
+    }
+
     /// <summary>Saves what the index learned (new packs, packs read from the catalog). It is a cache: failing to save
     /// it (a full disk, a catalog that failed a write) costs the next command a catch-up, and must not replace the
     /// outcome of this one.</summary>

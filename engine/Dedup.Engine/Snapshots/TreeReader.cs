@@ -9,8 +9,8 @@ namespace Dedup.Snapshots;
 /// blob in a pack.</summary>
 public sealed class TreeReader(Catalog catalog, Crypto.ContentHasher hasher, IBlockLoader? blobs = null)
 {
-    /// <summary>~100 MB of decoded entries at most; a directory tree of that size is re-read, not kept.</summary>
-    public const int CachedEntries = 250_000;
+    /// <summary>Tens of MB of decoded entries at most: walks visit each tree once, so a larger cache only holds memory.</summary>
+    public const int CachedEntries = 50_000;
 
     private readonly ConcurrentDictionary<BlockId, Tree> _cache = new();
     private int _cachedEntries;
