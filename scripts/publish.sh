@@ -10,6 +10,10 @@
 # (default ~/.net) and loaded from there. Without it a single file fails with "Could not initialize
 # platform-specific components" unless libsodium.so sits beside it. libzstd is not bundled: the system's
 # libzstd.so.1 is used when present, else the managed port (same format, slower); `dedup version` says which.
+#
+# ReadyToRun: dedup's assemblies and its dependencies are compiled ahead of time, so a command does not spend its
+# first ~0.15 s in the JIT (`dedup snapshots` on an empty repository: 0.43 -> 0.27 s plaintext, 0.74 -> 0.58 s
+# encrypted, where Argon2id takes its 0.3 s by design). The binary grows from 80 to 100 MB.
 set -euo pipefail
 
 rid="${1:-linux-x64}"
@@ -35,7 +39,8 @@ dotnet publish "$root/cli/Dedup.Cli" \
   --disable-build-servers \
   -p:PublishSingleFile=true \
   -p:IncludeNativeLibrariesForSelfExtract=true \
-  -p:DebugType=embedded
+  -p:DebugType=embedded \
+  -p:PublishReadyToRun=true
 
 install -d "$out/systemd"
 install -m 644 "$root/dist/systemd/dedup.service" "$root/dist/systemd/dedup.timer" "$out/systemd/"
