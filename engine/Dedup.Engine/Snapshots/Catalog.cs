@@ -13,9 +13,10 @@ namespace Dedup.Snapshots;
 /// </summary>
 public sealed class Catalog(ICatalogStore store, IBlobSealer sealer, bool compressTrees = false) : Indexing.IIndexSource, IDisposable
 {
+    /// <summary>Every snapshot, each record opened and its id checked against the key it is stored under (in a
+    /// plaintext repository nothing else would notice a damaged id).</summary>
     public IReadOnlyList<Snapshot> Snapshots() =>
-        store.SnapshotRecords()
-            .Select(r => SnapshotCodec.Decode(Open(Encoding.UTF8.GetBytes(r.Id), r.Record, $"snapshot {r.Id[..Math.Min(8, r.Id.Length)]}")))
+        store.SnapshotRecords().Select(r => OpenSnapshot(r.Id, r.Record))
             .OrderBy(s => s.Time).ThenBy(s => s.Id, StringComparer.Ordinal).ToList();
 
     public void CommitSnapshot(Snapshot snapshot, IReadOnlyDictionary<BlockId, byte[]> newTrees) =>
