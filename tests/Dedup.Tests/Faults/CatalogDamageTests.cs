@@ -11,7 +11,7 @@ namespace Dedup.Tests.Faults;
 /// catalog.db is an index of the repository's files (format 2): whatever happens to it — a flipped byte anywhere, a
 /// truncation, deletion — nothing is lost. A command either answers as before or says the catalog is damaged, and
 /// `repair --catalog` rebuilds it from snapshots/ and packs/ with every snapshot intact. (600 trials on an encrypted
-/// repository passed when this was written; the suite runs 120 of each.)
+/// repository passed when this was written; the suite runs 60 of each.)
 /// </summary>
 public class CatalogDamageTests
 {
@@ -35,7 +35,7 @@ public class CatalogDamageTests
 
         var random = new Random(20261202);
         var silent = new List<string>();
-        for (int trial = 0; trial < 120; trial++)
+        for (int trial = 0; trial < 60; trial++)
         {
             string repo = sandbox.Path($"trial{trial}");
             CopyDirectory(pristine, repo);
