@@ -124,7 +124,15 @@ public sealed class BlockIndex : IDisposable
     {
         lock (_writeLock)
         {
-            foreach (var (block, location) in entries) _overlay[block] = location;
+            HashSet<BlockId>? unmask = null;
+            foreach (var (block, location) in entries)
+            {
+                _overlay[block] = location;
+                if (_masked.Contains(location.Pack)) (unmask ??= []).Add(location.Pack);
+            }
+            // A pack removed earlier and written again byte for byte (same id: possible in a plaintext repository)
+            // is live again; a merge must not drop it with the removed one.
+            if (unmask is not null) Volatile.Write(ref _masked, _masked.Where(p => !unmask.Contains(p)).ToHashSet());
             _changes++;
             if (_writable && _overlay.Count >= FlushEntries) Quietly(FlushOverlay);
         }

@@ -128,6 +128,30 @@ public class BlockIndexTests : IDisposable
     }
 
     [Fact]
+    public void A_pack_removed_and_written_again_with_the_same_id_stays_found()
+    {
+        var source = new MemorySource();
+        source.AddPack(30);
+        var pack = source.Packs.Keys.First();
+        var entries = source.Packs[pack];
+        using (Open(source)) { }
+        using (var index = Open(source))
+        {
+            index.Remove([source.RemovePack(pack)]);
+            source.Packs[pack] = entries; // the same bytes packed again: the same pack id
+            source.Generation++;
+            index.Add(entries);
+            index.Persist();
+            AssertExactly(index, source);
+        }
+        using (var index = Open(source, writable: false))
+        {
+            Assert.Equal(0, index.OverlayCount);
+            AssertExactly(index, source);
+        }
+    }
+
+    [Fact]
     public void A_change_the_index_was_not_told_of_makes_the_next_open_catch_up()
     {
         var source = new MemorySource();
