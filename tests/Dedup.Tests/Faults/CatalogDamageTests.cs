@@ -92,6 +92,34 @@ public class CatalogDamageTests
         if (encrypted) Assert.True(silent.Count == 0, "damage answered as if nothing happened: " + string.Join("; ", silent));
     }
 
+    [Theory]
+    [InlineData("truncated")]
+    [InlineData("deleted")]
+    public void A_backup_that_finds_the_catalog_damaged_rebuilds_it_and_goes_on(string damage)
+    {
+        using var sandbox = new Sandbox();
+        string source = sandbox.Path("source");
+        Directory.CreateDirectory(source);
+        File.WriteAllText(Path.Combine(source, "contacts.csv"), "id,email\n1,a@example.com\n");
+        var cli = new DedupCli(sandbox.Path("repo"));
+        Assert.Equal(0, cli.Init().ExitCode);
+        Assert.Equal(0, cli.Run("backup", source).ExitCode);
+        string catalog = sandbox.Path("repo/catalog.db");
+        if (damage == "deleted") File.Delete(catalog);
+        else File.WriteAllBytes(catalog, File.ReadAllBytes(catalog)[..4096]);
+
+        // A reader reports the damage and changes nothing; the next backup heals it.
+        var reader = cli.Run("snapshots");
+        Assert.True(reader.ExitCode != 0 && reader.StderrLines.Length == 1 && reader.Stderr.Contains("repair --catalog"), reader.ToString());
+        File.AppendAllText(Path.Combine(source, "contacts.csv"), "2,b@example.com\n");
+        var backup = cli.Run("backup", source);
+        Assert.True(backup.ExitCode == 0, backup.ToString());
+        Assert.Contains("rebuilding it from snapshots/ and packs/", Assert.Single(backup.StderrLines));
+        Assert.Equal(2, System.Text.Json.JsonDocument.Parse(cli.Run("snapshots", "--json").Stdout).RootElement.GetArrayLength());
+        Assert.Equal(0, cli.Run("check", "--read-data").ExitCode);
+        Assert.Equal("id,email\n1,a@example.com\n2,b@example.com\n", cli.Run("cat", "latest", source + "/contacts.csv").Stdout);
+    }
+
     private static string Describe(Snapshot s) =>
         $"{s.Id} {s.Time:O} {s.Host} {string.Join(',', s.Paths)} {string.Join(',', s.Tags)} {s.Kind} {s.Reference} {s.Root} {s.Totals}";
 
