@@ -270,11 +270,10 @@ public sealed class Archiver
         try
         {
             using var handle = dir.OpenFile(tag.Name);
-            int read = 0, n;
-            while (read < actual.Length && (n = RandomAccess.Read(handle, actual.AsSpan(read), read)) > 0) read += n;
-            return read == actual.Length && actual.AsSpan().SequenceEqual(expected);
+            Packs.PackReader.ReadExactly(handle, actual, 0, tag.Name); // a tag shorter than the header does not match
+            return actual.AsSpan().SequenceEqual(expected);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return false; }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or CorruptDataException) { return false; }
     }
 
     private async Task<TreeNode?> ArchiveFileAsync(DirectoryHandle parent, string name, string path, FileStatus st, TreeNode? refNode, CancellationToken ct)

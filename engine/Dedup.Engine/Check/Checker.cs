@@ -44,8 +44,6 @@ public static class Checker
         var report = new CheckReport();
         var badBlocks = new HashSet<BlockId>();
         var packs = repository.Catalog.Packs();
-        // A pack's entries as the catalog lists them, read when the pack is checked: never the whole index at once.
-        var byPack = new PackEntries(repository);
         var toRead = new List<BlockId>();
         long done = 0;
         foreach (var (pack, length) in packs)
@@ -63,17 +61,17 @@ public static class Checker
                 }
                 else
                 {
-                    Damaged(report, badBlocks, byPack, pack, $"pack file is missing, here and on {copies.Name}");
+                    Damaged(repository, report, badBlocks, pack, $"pack file is missing, here and on {copies.Name}");
                     progress?.Invoke(++done, packs.Count);
                 }
                 continue;
             }
             progress?.Invoke(++done, packs.Count);
-            try { CheckPack(repository, pack, length, byPack.GetValueOrDefault(pack) ?? [], read, report); }
-            catch (CorruptDataException e) { Damaged(report, badBlocks, byPack, pack, e.Message); }
+            try { CheckPack(repository, pack, length, Indexed(repository, pack), read, report); }
+            catch (CorruptDataException e) { Damaged(repository, report, badBlocks, pack, e.Message); }
         }
         if (toRead.Count > 0)
-            CheckCopiesAsync(repository, copies!, toRead, byPack, badBlocks, report, () => progress?.Invoke(Interlocked.Increment(ref done), packs.Count), cancellationToken)
+            CheckCopiesAsync(repository, copies!, toRead, badBlocks, report, () => progress?.Invoke(Interlocked.Increment(ref done), packs.Count), cancellationToken)
                 .GetAwaiter().GetResult();
         foreach (var pack in repository.UnindexedPacks())
             report.Notes.Add($"pack {pack} is not indexed (left by an interrupted backup; the next backup indexes it)");
@@ -81,25 +79,19 @@ public static class Checker
         return report;
     }
 
-    private static void Damaged(CheckReport report, HashSet<BlockId> badBlocks, PackEntries byPack, BlockId pack, string problem)
+    private static void Damaged(Repository.Repository repository, CheckReport report, HashSet<BlockId> badBlocks, BlockId pack, string problem)
     {
         report.DamagedPacks[pack.ToString()] = problem;
         report.Errors.Add($"pack {pack}: {problem}");
-        List<KeyValuePair<BlockId, BlockLocation>>? entries;
-        try { entries = byPack.GetValueOrDefault(pack); }
-        catch (CorruptDataException) { entries = null; } // its catalog record is the damage reported: no blocks to name
-        foreach (var (block, _) in entries ?? []) badBlocks.Add(block);
+        List<KeyValuePair<BlockId, BlockLocation>> entries;
+        try { entries = Indexed(repository, pack); }
+        catch (CorruptDataException) { entries = []; } // its catalog record is the damage reported: no blocks to name
+        foreach (var (block, _) in entries) badBlocks.Add(block);
     }
 
-    /// <summary>The catalog's entries of one pack at a time (what the whole-index dictionary used to hold).</summary>
-    private sealed class PackEntries(Repository.Repository repository)
-    {
-        public List<KeyValuePair<BlockId, BlockLocation>>? GetValueOrDefault(BlockId pack)
-        {
-            var entries = repository.Catalog.Blocks([pack]).ToList();
-            return entries.Count > 0 ? entries : null;
-        }
-    }
+    /// <summary>A pack's entries as the catalog lists them, read when that pack is checked: never the whole index at once.</summary>
+    private static List<KeyValuePair<BlockId, BlockLocation>> Indexed(Repository.Repository repository, BlockId pack) =>
+        repository.Catalog.Blocks([pack]).ToList();
 
     /// <summary>Names the snapshots and files that the given damaged blocks (and any block the index lacks) affect.</summary>
     public static void MapDamage(Repository.Repository repository, HashSet<BlockId> badBlocks, CheckReport report)
@@ -130,7 +122,7 @@ public static class Checker
     /// <summary>Packs only held elsewhere, read from there a few at a time and checked as a local pack is: the bytes
     /// hash to the name, the trailer parses and matches the index, every block verifies.</summary>
     private static Task CheckCopiesAsync(Repository.Repository repository, IPackCopies copies, List<BlockId> packs,
-        PackEntries byPack, HashSet<BlockId> badBlocks, CheckReport report, Action progress,
+        HashSet<BlockId> badBlocks, CheckReport report, Action progress,
         CancellationToken cancellationToken) =>
         Parallel.ForEachAsync(packs, new ParallelOptions { MaxDegreeOfParallelism = CopiesInFlight, CancellationToken = cancellationToken }, async (pack, ct) =>
         {
@@ -141,7 +133,7 @@ public static class Checker
                 byte[] bytes = await copies.ReadAsync(pack, ct);
                 bytesRead = bytes.Length;
                 var entries = PackReader.Parse(bytes, repository.Protection.Sealer);
-                MatchIndex(entries, byPack.GetValueOrDefault(pack) ?? []);
+                MatchIndex(entries, Indexed(repository, pack));
                 blocks = VerifyContent(repository, pack, bytes, entries);
             }
             catch (CorruptDataException e) { problem = $"only on {copies.Name}, and that copy is damaged ({e.Message})"; }
@@ -151,7 +143,7 @@ public static class Checker
                 report.BlocksRead += blocks;
                 report.BytesReadElsewhere += bytesRead;
                 report.PacksReadElsewhere.Add(pack.ToString());
-                if (problem is not null) Damaged(report, badBlocks, byPack, pack, problem);
+                if (problem is not null) Damaged(repository, report, badBlocks, pack, problem);
             }
             progress();
         });

@@ -157,7 +157,13 @@ public sealed class BlockIndex : IDisposable
     {
         var runs = Volatile.Read(ref _runs);
         var masked = Volatile.Read(ref _masked);
-        var sources = runs.Select(r => r.Entries()).Append(SortedOverlay()).ToList();
+        return LiveOnce(runs.Select(r => r.Entries()).Append(SortedOverlay()).ToList(), masked);
+    }
+
+    /// <summary>Id-ordered streams merged, entries of masked packs left out, each block once (the first stream wins).</summary>
+    private static IEnumerable<KeyValuePair<BlockId, BlockLocation>> LiveOnce(IReadOnlyList<IEnumerable<KeyValuePair<BlockId, BlockLocation>>> sources,
+        HashSet<BlockId> masked)
+    {
         BlockId? last = null;
         foreach (var entry in RunMerge.Merge(sources))
         {
@@ -205,12 +211,8 @@ public sealed class BlockIndex : IDisposable
     {
         var old = _runs;
         var masked = _masked;
-        long capacity = old.Sum(r => r.Count);
-        BlockId? last = null;
-        var merged = RunMerge.Merge(old.Select(r => r.Entries()).ToList())
-            .Where(e => !masked.Contains(e.Value.Pack))
-            .Where(e => { bool fresh = last is not { } l || !l.Equals(e.Key); last = e.Key; return fresh; });
-        string name = IndexRunWriter.Write(_directory, _tempDirectory, _sealer, merged, capacity);
+        var merged = LiveOnce(old.Select(r => r.Entries()).ToList(), masked);
+        string name = IndexRunWriter.Write(_directory, _tempDirectory, _sealer, merged, old.Sum(r => r.Count));
         Volatile.Write(ref _runs, [IndexRun.Open(Path.Combine(_directory, name + ".run"), _sealer)]);
         Volatile.Write(ref _masked, []);
         _retired.AddRange(old);

@@ -4,6 +4,7 @@ using System.Buffers.Binary;
 using System.IO.Hashing;
 using Dedup.Core;
 using Dedup.Crypto;
+using Dedup.Packs;
 using Microsoft.Win32.SafeHandles;
 
 namespace Dedup.Indexing;
@@ -51,8 +52,9 @@ internal sealed class IndexRun : IDisposable
     {
         long length = RandomAccess.GetLength(file);
         Span<byte> header = stackalloc byte[RunFormat.HeaderSize];
-        if (length < RunFormat.SlotSize || RandomAccess.Read(file, header, 0) != header.Length || !header[..8].SequenceEqual(RunFormat.Magic))
-            throw new CorruptDataException($"index run {name} has no valid header");
+        if (length < RunFormat.SlotSize) throw new CorruptDataException($"index run {name} has no valid header");
+        PackReader.ReadExactly(file, header, 0, $"index run {name}");
+        if (!header[..8].SequenceEqual(RunFormat.Magic)) throw new CorruptDataException($"index run {name} has no valid header");
         long count = BinaryPrimitives.ReadInt64LittleEndian(header[8..]);
         int pages = BinaryPrimitives.ReadInt32LittleEndian(header[16..]);
         int perPage = BinaryPrimitives.ReadUInt16LittleEndian(header[20..]);
@@ -69,7 +71,7 @@ internal sealed class IndexRun : IDisposable
         if (!consistent) throw new CorruptDataException($"index run {name} is damaged (header does not match its size)");
 
         var table = new byte[sealedTable];
-        RandomAccess.Read(file, table, packTableOffset);
+        PackReader.ReadExactly(file, table, packTableOffset, $"index run {name}");
         var plain = new byte[Math.Max(1, table.Length)];
         Span<byte> aad = stackalloc byte[RunFormat.AssociatedDataSize];
         RunFormat.AssociatedData(aad, runId, RunFormat.PackTablePage);
@@ -79,7 +81,7 @@ internal sealed class IndexRun : IDisposable
         if (plainLength != packCount * BlockId.Size) throw new CorruptDataException($"index run {name} has a damaged pack table");
 
         var tail = new byte[pages * 8L + bloomBytes];
-        RandomAccess.Read(file, tail, fenceOffset);
+        PackReader.ReadExactly(file, tail, fenceOffset, $"index run {name}");
         var checksum = new XxHash64();
         checksum.Append(header[..64]);
         checksum.Append(tail);
@@ -160,8 +162,7 @@ internal sealed class IndexRun : IDisposable
     private int ReadPage(int page, byte[] destination)
     {
         Span<byte> slot = stackalloc byte[RunFormat.SlotSize];
-        if (RandomAccess.Read(_file, slot, RunFormat.SlotSize * (1L + page)) != RunFormat.SlotSize)
-            throw new CorruptDataException($"index run {Name} is truncated");
+        PackReader.ReadExactly(_file, slot, RunFormat.SlotSize * (1L + page), $"index run {Name}");
         int sealedLength = BinaryPrimitives.ReadUInt16LittleEndian(slot);
         if (sealedLength < _sealer.Overhead + RunFormat.ChecksumSize || sealedLength > RunFormat.SlotSize - 2)
             throw new CorruptDataException($"index run {Name}: page {page} is damaged");

@@ -96,12 +96,14 @@ public static class PackReader
         return ParseTail(tail, length, header, sealer);
     }
 
-    internal static void ReadExactly(Microsoft.Win32.SafeHandles.SafeFileHandle handle, Span<byte> buffer, long offset)
+    /// <summary>Fills <paramref name="buffer"/> from <paramref name="offset"/>; a file that ends first is
+    /// <paramref name="what"/> truncated (<see cref="CorruptDataException"/>).</summary>
+    internal static void ReadExactly(Microsoft.Win32.SafeHandles.SafeFileHandle handle, Span<byte> buffer, long offset, string what = "pack")
     {
         while (buffer.Length > 0)
         {
             int n = RandomAccess.Read(handle, buffer, offset);
-            if (n == 0) throw new CorruptDataException("pack is truncated");
+            if (n == 0) throw new CorruptDataException($"{what} is truncated");
             buffer = buffer[n..];
             offset += n;
         }

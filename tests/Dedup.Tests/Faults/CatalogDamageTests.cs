@@ -38,7 +38,7 @@ public class CatalogDamageTests
         for (int trial = 0; trial < 60; trial++)
         {
             string repo = sandbox.Path($"trial{trial}");
-            CopyDirectory(pristine, repo);
+            DirectoryCopy.Copy(pristine, repo);
             string catalog = Path.Combine(repo, "catalog.db");
             var bytes = File.ReadAllBytes(catalog);
             string damage;
@@ -122,15 +122,4 @@ public class CatalogDamageTests
 
     private static string Describe(Snapshot s) =>
         $"{s.Id} {s.Time:O} {s.Host} {string.Join(',', s.Paths)} {string.Join(',', s.Tags)} {s.Kind} {s.Reference} {s.Root} {s.Totals}";
-
-    private static void CopyDirectory(string from, string to)
-    {
-        Directory.CreateDirectory(to);
-        foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
-        {
-            string destination = Path.Combine(to, Path.GetRelativePath(from, file));
-            Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
-            File.Copy(file, destination);
-        }
-    }
 }

@@ -67,7 +67,7 @@ public class DiskFullTests(ITestOutputHelper output)
         using var disk = SmallDisk.Ext4(sandbox.Path("disk"), 24);
         string repo = disk.Path("repo");
         var cli = new DedupCli(repo) { Timeout = Bound };
-        CopyDirectory(pristine, repo);
+        DirectoryCopy.Copy(pristine, repo);
         long repacked = cli.Run("prune", "--repack-below", "1", "--dry-run", "--json").LastJson.GetProperty("bytes_repacked").GetInt64();
         double[] levels = [0.3, 0.6, 1, 1.5, 2.2, 3];
         Assert.True(repacked > (levels[^1] + 1) * MiB, $"the prune repacks only {repacked} bytes: the levels would not all be too full");
@@ -232,7 +232,7 @@ public class DiskFullTests(ITestOutputHelper output)
         disk.Clear();
         long copy = Walk.Entries(pristine).Where(File.Exists).Sum(f => new FileInfo(f).Length);
         disk.FillLeaving((long)(freeMiB * MiB) + copy + MiB);
-        CopyDirectory(pristine, repo);
+        DirectoryCopy.Copy(pristine, repo);
         disk.FillLeaving((long)(freeMiB * MiB));
     }
 
@@ -290,12 +290,5 @@ public class DiskFullTests(ITestOutputHelper output)
         var bytes = new byte[length];
         rng.NextBytes(bytes);
         return bytes;
-    }
-
-    private static void CopyDirectory(string from, string to)
-    {
-        Directory.CreateDirectory(to);
-        foreach (var file in Directory.EnumerateFiles(from)) File.Copy(file, Path.Combine(to, Path.GetFileName(file)));
-        foreach (var dir in Directory.EnumerateDirectories(from)) CopyDirectory(dir, Path.Combine(to, Path.GetFileName(dir)));
     }
 }
