@@ -13,6 +13,8 @@ public static class FuzzTargets
         ["segment"] = SegmentTarget.Fuzz,
         ["snapshot"] = SnapshotFileTarget.Fuzz,
         ["index"] = IndexRunTarget.Fuzz,
+        ["keys"] = KeyFileTarget.Fuzz,
+        ["catalog"] = CatalogRecordTarget.Fuzz,
     };
 
     /// <summary>Runs a target over every file of a corpus directory; returns how many inputs ran.</summary>

@@ -3,10 +3,16 @@ using SharpFuzz;
 
 // dotnet Dedup.Fuzz.dll TARGET               run under afl-fuzz (see docs/fuzzing.md)
 // dotnet Dedup.Fuzz.dll replay TARGET DIR    run every file of DIR through TARGET once
-// dotnet Dedup.Fuzz.dll seed index DIR       write the index target's seed runs into DIR
-if (args.Length == 3 && args[0] == "seed" && args[1] == "index")
+// dotnet Dedup.Fuzz.dll seed TARGET DIR      write the generated seeds of index, keys or catalog into DIR
+var seeds = new Dictionary<string, Action<string>>
 {
-    Dedup.Fuzz.Targets.IndexRunTarget.WriteSeeds(args[2]);
+    ["index"] = Dedup.Fuzz.Targets.IndexRunTarget.WriteSeeds,
+    ["keys"] = Dedup.Fuzz.Targets.KeyFileTarget.WriteSeeds,
+    ["catalog"] = Dedup.Fuzz.Targets.CatalogRecordTarget.WriteSeeds,
+};
+if (args.Length == 3 && args[0] == "seed" && seeds.TryGetValue(args[1], out var writeSeeds))
+{
+    writeSeeds(args[2]);
     return 0;
 }
 if (args.Length == 3 && args[0] == "replay" && FuzzTargets.All.ContainsKey(args[1]))

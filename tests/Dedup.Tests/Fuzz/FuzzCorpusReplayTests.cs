@@ -19,6 +19,8 @@ public class FuzzCorpusReplayTests
     [InlineData("segment")]
     [InlineData("snapshot")]
     [InlineData("index")]
+    [InlineData("keys")]
+    [InlineData("catalog")]
     public void Seed_corpus_and_its_mutations_run_cleanly(string target)
     {
         string corpus = CorpusDirectory(target);
