@@ -42,6 +42,8 @@ public static class Checker
         IPackCopies? copies = null, CancellationToken cancellationToken = default)
     {
         var report = new CheckReport();
+        if (repository.BesideWriter)
+            report.Notes.Add("another dedup process is writing the repository: its files were checked as of now, catalog.db was not read");
         var badBlocks = new HashSet<BlockId>();
         var packs = repository.Catalog.Packs();
         var toRead = new List<BlockId>();
@@ -68,6 +70,10 @@ public static class Checker
             }
             progress?.Invoke(++done, packs.Count);
             try { CheckPack(repository, pack, length, Indexed(repository, pack), read, report); }
+            catch (CorruptDataException) when (repository.BesideWriter && !repository.Packs.Exists(pack))
+            {
+                report.Notes.Add($"pack {pack} was deleted by the writer running beside this check (a prune)");
+            }
             catch (CorruptDataException e) { Damaged(repository, report, badBlocks, pack, e.Message); }
         }
         if (toRead.Count > 0)

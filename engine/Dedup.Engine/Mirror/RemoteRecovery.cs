@@ -66,6 +66,7 @@ public static class RemoteRecovery
         problems.AddRange(audit.DamagedSegments.Select(d => $"audit segment {d.Segment.ToShortString()} is damaged and was skipped ({d.Problem})"));
         int auditImported = repository.Catalog.ImportAudit(audit.Records);
         repository.WriteMissingSnapshotFiles();
+        if (repository.Config.IsCurrent) AuditSync.Run(repository);
         int fetched = 0;
         if (options.AllPacks) fetched = await FetchPacksAsync(repository, store, options, problems, cancellationToken);
         return new RecoverReport(created, imported, auditImported, repository.Catalog.Snapshots().Count, fetched, remote.CatalogPacks.Count, problems);

@@ -48,7 +48,7 @@ public static class Drill
             Bytes = result?.Bytes ?? 0,
             Detail = problem ?? $"{scope}: {result!.Files} files verified, {(result.Bytes / Math.Max(clock.Elapsed.TotalSeconds, 1e-3) / 1e6):0.0} MB/s",
         };
-        if (!repository.ReadOnly) repository.Catalog.AppendAudit(record);
+        if (!repository.ReadOnly) repository.AppendAudit(record);
         return record;
     }
 

@@ -218,7 +218,7 @@ public sealed class PlanRunner(Repository.Repository repository, BackupPlan plan
             Time = time, Action = action, Set = set, Kind = kind, Snapshot = outcome.Snapshot, Ok = outcome.Ok, Detail = outcome.Detail,
             Seconds = Math.Round(clock.Elapsed.TotalSeconds, 3), Bytes = outcome.Bytes,
         };
-        repository.Catalog.AppendAudit(record);
+        repository.AppendAudit(record);
         _records.Add(record);
         return outcome.Ok;
     }

@@ -34,6 +34,7 @@ public static class CatalogRebuilder
             packsDone?.Report(packs);
         }
         var sync = SnapshotSync.Run(repository);
+        AuditSync.Run(repository);
         problems.AddRange(sync.Problems);
         return new CatalogRebuildReport(packs, blocks, sync.Added, problems);
     }

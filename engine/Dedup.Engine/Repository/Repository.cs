@@ -37,6 +37,7 @@ public sealed class Repository : IBlockLoader, IDisposable
     private readonly Lock _indexLoad = new();
     private Indexing.BlockIndex? _index;
     private readonly bool _savesIndex;
+    private readonly List<Indexing.BlockIndex> _retiredIndexes = [];
 
     private Repository(RepositoryLayout layout, RepositoryConfig config, Protection protection, Catalog catalog, LocalPackStore packs, RepositoryLock repositoryLock, bool forWriting)
     {
@@ -44,6 +45,7 @@ public sealed class Repository : IBlockLoader, IDisposable
         // Only commands that write the repository save the index: a reader (a dry run, a verify) writes nothing.
         _savesIndex = forWriting && repositoryLock.Writable;
         SnapshotFiles = new SnapshotFiles(layout);
+        AuditFiles = new AuditFiles(layout);
     }
 
     private Indexing.BlockIndex BlockIndex
@@ -70,6 +72,8 @@ public sealed class Repository : IBlockLoader, IDisposable
     public IEnumerable<KeyValuePair<BlockId, BlockLocation>> IndexEntries() => BlockIndex.Entries();
     /// <summary>Format 2 only: the snapshot records as files, the truth the catalog follows.</summary>
     public SnapshotFiles SnapshotFiles { get; }
+    /// <summary>Format 2 only: the audit log as files, kept the same set as the catalog's (<see cref="AuditSync"/>).</summary>
+    public AuditFiles AuditFiles { get; }
     /// <summary>Opened from read-only media: nothing may be written (not even the audit log).</summary>
     public bool ReadOnly => !_lock.Writable;
 
@@ -106,6 +110,10 @@ public sealed class Repository : IBlockLoader, IDisposable
         OpenUnderLock(root, password, command, lockWait, forWriting, recover: forWriting, accept: null,
             (layout, config, writable) => OpenCatalogStore(catalogFactory, layout, config, writable ? CatalogAccess.ReadWrite : CatalogAccess.ReadOnly));
 
+    /// <summary>True when this reader found a writer holding the repository and reads its immutable files instead of
+    /// catalog.db (ADR 0008): no trees in the catalog, no audit log, packs as the directory has them.</summary>
+    public bool BesideWriter => _lock.Mode == LockMode.BesideWriter;
+
     /// <summary>Config, keys (the password is checked before anything is locked or written), lock, then the catalog
     /// store <paramref name="openStore"/> gives; everything opened so far is closed again when a step fails.
     /// <paramref name="accept"/> may refuse the repository before the password is asked; with <paramref name="recover"/>,
@@ -120,12 +128,19 @@ public sealed class Repository : IBlockLoader, IDisposable
         accept?.Invoke(layout, config);
         var master = config.Encrypted ? OpenKeys(layout, config).Open(password()).Master : null;
         var protection = Protection.For(config, master);
-        var repositoryLock = RepositoryLock.Acquire(layout, command, lockWait, forWriting);
+        // Readers never wait for a writer of a format-2 repository: they read its immutable files instead (ADR 0008).
+        var repositoryLock = forWriting
+            ? RepositoryLock.Acquire(layout, command, lockWait)
+            : RepositoryLock.AcquireForReading(layout, lockWait, waitForWriter: !config.IsCurrent);
         Catalog? catalog = null;
         try
         {
-            catalog = new Catalog(openStore(layout, config, repositoryLock.Writable), protection.Sealer, compressTrees: config.IsCurrent);
-            var repository = new Repository(layout, config, protection, catalog, new LocalPackStore(layout.PacksDirectory, layout.TempDirectory), repositoryLock, forWriting);
+            var packs = new LocalPackStore(layout.PacksDirectory, layout.TempDirectory);
+            var store = repositoryLock.Mode == LockMode.BesideWriter
+                ? new FileCatalogStore(new SnapshotFiles(layout), new AuditFiles(layout), packs, protection.Sealer)
+                : openStore(layout, config, repositoryLock.Writable);
+            catalog = new Catalog(store, protection.Sealer, compressTrees: config.IsCurrent);
+            var repository = new Repository(layout, config, protection, catalog, packs, repositoryLock, forWriting);
             if (recover) repository.Recover();
             return repository;
         }
@@ -201,6 +216,14 @@ public sealed class Repository : IBlockLoader, IDisposable
         Catalog.CommitSnapshot(snapshot, newTrees);
     }
 
+    /// <summary>Appends to the audit log: its file first (format 2, durable), then the catalog.</summary>
+    public void AppendAudit(AuditRecord record)
+    {
+        var (id, stored) = Catalog.SealAudit(record);
+        if (Config.IsCurrent) AuditFiles.Write(id, stored);
+        Catalog.AddAudit(id, stored);
+    }
+
     /// <summary>Removes snapshots: their files first (durable), then their catalog records.</summary>
     public void ForgetSnapshots(IReadOnlyCollection<string> ids)
     {
@@ -248,7 +271,11 @@ public sealed class Repository : IBlockLoader, IDisposable
         if (Directory.Exists(Layout.TempDirectory))
             foreach (var file in Directory.EnumerateFiles(Layout.TempDirectory)) File.Delete(file);
         IndexLeftoverPacks();
-        if (Config.IsCurrent) SnapshotSync.Run(this);
+        if (Config.IsCurrent)
+        {
+            SnapshotSync.Run(this);
+            AuditSync.Run(this);
+        }
     }
 
     private void IndexLeftoverPacks()
@@ -318,17 +345,39 @@ public sealed class Repository : IBlockLoader, IDisposable
 
     public int LoadBlock(BlockId id, ref byte[] buffer)
     {
-        if (!BlockIndex.TryLocate(id, out var location))
+        var index = BlockIndex;
+        if (!index.TryLocate(id, out var location))
             throw new CorruptDataException($"block {id.ToShortString()} is not in the index");
-        if (buffer.Length < location.RawLength) buffer = new byte[location.RawLength];
         byte[] stored = ArrayPool<byte>.Shared.Rent(location.StoredLength);
         try
         {
-            Packs.ReadRange(location.Pack, location.Offset, stored.AsSpan(0, location.StoredLength));
+            try { Packs.ReadRange(location.Pack, location.Offset, stored.AsSpan(0, location.StoredLength)); }
+            catch (CorruptDataException) when (BesideWriter && !Packs.Exists(location.Pack))
+            {
+                // A prune beside this reader deleted the pack after the index was read; it stored the blocks it kept
+                // in new packs first. Look again.
+                LookAgain(index);
+                return LoadBlock(id, ref buffer);
+            }
+            if (buffer.Length < location.RawLength) buffer = new byte[location.RawLength];
             VerifyBlock(stored.AsSpan(0, location.StoredLength), id, location.Codec, location.Pack, buffer.AsSpan(0, location.RawLength));
             return location.RawLength;
         }
         finally { ArrayPool<byte>.Shared.Return(stored); }
+    }
+
+    /// <summary>Beside a writer: drops <paramref name="stale"/> so the next lookup reads the runs and the pack directory as
+    /// they are now. A block no pack holds any more is then missing (its snapshot was forgotten and pruned).</summary>
+    private void LookAgain(Indexing.BlockIndex stale)
+    {
+        lock (_indexLoad)
+        {
+            if (!ReferenceEquals(_index, stale)) return; // another thread looked again already
+            if (_retiredIndexes.Count >= 3)
+                throw new CorruptDataException("packs this command was reading keep being deleted by prunes running beside it; run the command again");
+            _retiredIndexes.Add(stale); // other threads may still be reading it: closed with the repository
+            Volatile.Write(ref _index, null);
+        }
     }
 
     /// <summary>Checks a whole pack held in memory (from disk or a bucket): its bytes hash to its name, its trailer
@@ -374,6 +423,7 @@ public sealed class Repository : IBlockLoader, IDisposable
         {
             PersistIndex();
             _index?.Dispose();
+            foreach (var retired in _retiredIndexes) retired.Dispose();
             Packs.Dispose();
             Catalog.Dispose();
         }

@@ -12,6 +12,7 @@ public sealed class RepositoryLayout(string root)
     public string IndexDirectory => Path.Combine(Root, "index");
     /// <summary>Format 2: one sealed record per snapshot, named by its id.</summary>
     public string SnapshotsDirectory => Path.Combine(Root, "snapshots");
+    public string AuditDirectory => Path.Combine(Root, "audit");
     public string KeysDirectory => Path.Combine(Root, "keys");
     public string LockPath => Path.Combine(Root, "lock");
     public string LockOwnerPath => Path.Combine(Root, "lock.owner");
@@ -31,6 +32,7 @@ public sealed class RepositoryLayout(string root)
         Directory.CreateDirectory(PacksDirectory, OwnerOnlyDirectory);
         Directory.CreateDirectory(TempDirectory, OwnerOnlyDirectory);
         Directory.CreateDirectory(SnapshotsDirectory, OwnerOnlyDirectory);
+        Directory.CreateDirectory(AuditDirectory, OwnerOnlyDirectory);
     }
 
     /// <summary>Gives the files of a just-created repository mode 0600. Open never changes modes, so a group that

@@ -2,14 +2,25 @@ using Dedup.Core;
 
 namespace Dedup.Repository;
 
+/// <summary>What a process holding (or not) the repository lock may do.</summary>
+public enum LockMode
+{
+    /// <summary>A writer: the flock is exclusive, nothing else reads or writes the catalog.</summary>
+    Exclusive,
+    /// <summary>A reader while no writer runs: the flock is shared with other readers; catalog.db is read-only.</summary>
+    Shared,
+    /// <summary>A reader that found a writer holding the flock: it reads the repository's immutable files, not
+    /// catalog.db (ADR 0008).</summary>
+    BesideWriter,
+    /// <summary>A reader of a repository it cannot write and that has no lock file: no process can be writing it.</summary>
+    Unlocked,
+}
+
 /// <summary>
-/// One process at a time. The lock is an exclusive flock on <c>lock</c> (what .NET does for FileShare.None on
-/// Unix): the kernel drops it when the holder dies, so a lock left by a killed process is never stale.
-/// <c>lock.owner</c> only says who last took it, for the message a second process prints; it is believed only
-/// while that process still runs.
-/// A reader of a repository it cannot write (a read-only mount, a backup disk chmod'ed a-w) takes the same flock
-/// through a read-only descriptor, or none at all when the lock file does not exist and cannot be made: no
-/// process can be writing to such a repository, so there is nothing to exclude.
+/// Writers one at a time, readers beside anything (ADR 0008). Writers take an exclusive flock on <c>lock</c>,
+/// readers a shared one, tried once: a reader never waits. The kernel drops a flock when its holder dies, so a lock
+/// left by a killed process is never stale. <c>lock.owner</c> only says which writer last took it, for the message
+/// a second writer prints; it is believed only while that process still runs.
 /// </summary>
 public sealed class RepositoryLock : IDisposable
 {
@@ -18,12 +29,15 @@ public sealed class RepositoryLock : IDisposable
 
     private readonly FileStream? _stream;
 
-    private RepositoryLock(FileStream? stream) => _stream = stream;
+    private RepositoryLock(FileStream? stream, LockMode mode) => (_stream, Mode) = (stream, mode);
 
-    /// <summary>False when the repository was opened without writing anything to it (read-only media).</summary>
-    public bool Writable { get; private init; } = true;
+    public LockMode Mode { get; }
 
-    public static RepositoryLock Acquire(RepositoryLayout layout, string command, TimeSpan wait, bool forWriting = true)
+    /// <summary>True only for a writer: every other holder writes nothing to the repository.</summary>
+    public bool Writable => Mode == LockMode.Exclusive;
+
+    /// <summary>The exclusive lock of a writer, waiting up to <paramref name="wait"/> for the writer or readers holding it.</summary>
+    public static RepositoryLock Acquire(RepositoryLayout layout, string command, TimeSpan wait)
     {
         var deadline = DateTime.UtcNow + wait;
         while (true)
@@ -35,20 +49,29 @@ public sealed class RepositoryLock : IDisposable
             catch (IOException e) when (StorageErrors.IsHeldByAnother(e))
             {
                 if (DateTime.UtcNow >= deadline)
-                    throw new RepositoryLockedException($"repository is locked by another dedup process ({DescribeOwner(layout)}); retry later or pass --wait");
-                Thread.Sleep(200);
-            }
-            catch (Exception e) when (!forWriting && StorageErrors.IsNotWritable(e))
-            {
-                if (TakeReadOnly(layout) is { } readOnly) return readOnly;
-                if (DateTime.UtcNow >= deadline)
-                    throw new RepositoryLockedException($"repository is locked by another dedup process ({DescribeOwner(layout)}); retry later or pass --wait");
+                    throw new RepositoryLockedException($"repository is {DescribeHolders(layout)}; retry later or pass --wait");
                 Thread.Sleep(200);
             }
             catch (Exception e) when (StorageErrors.IsNotWritable(e))
             {
                 throw new RepositoryReadOnlyException($"the repository at {layout.Root} is read-only ({e.Message}); this command writes to it");
             }
+        }
+    }
+
+    /// <summary>A reader's lock: shared, or <see cref="LockMode.BesideWriter"/> at once when a writer holds it. With
+    /// <paramref name="waitForWriter"/> (a format-1 repository, which has no immutable files to read instead) the
+    /// reader waits for the writer up to <paramref name="wait"/> as before.</summary>
+    public static RepositoryLock AcquireForReading(RepositoryLayout layout, TimeSpan wait, bool waitForWriter)
+    {
+        var deadline = DateTime.UtcNow + wait;
+        while (true)
+        {
+            var taken = TakeShared(layout);
+            if (taken.Mode != LockMode.BesideWriter || !waitForWriter) return taken;
+            if (DateTime.UtcNow >= deadline)
+                throw new RepositoryLockedException($"repository is {DescribeHolders(layout)}; retry later or pass --wait");
+            Thread.Sleep(200);
         }
     }
 
@@ -59,11 +82,25 @@ public sealed class RepositoryLock : IDisposable
             Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.None, UnixCreateMode = OwnerOnly,
         });
         WriteOwner(layout, command);
-        return new RepositoryLock(stream);
+        return new RepositoryLock(stream, LockMode.Exclusive);
+    }
+
+    /// <summary>.NET takes a shared flock for a descriptor opened for reading with any sharing but None. The lock
+    /// file is made when missing (a repository no writer opened yet), except on media that cannot be written.</summary>
+    private static RepositoryLock TakeShared(RepositoryLayout layout)
+    {
+        try
+        {
+            var options = new FileStreamOptions { Mode = FileMode.Open, Access = FileAccess.Read, Share = FileShare.ReadWrite };
+            if (!File.Exists(layout.LockPath)) (options.Mode, options.UnixCreateMode) = (FileMode.OpenOrCreate, OwnerOnly);
+            return new RepositoryLock(new FileStream(layout.LockPath, options), LockMode.Shared);
+        }
+        catch (IOException e) when (StorageErrors.IsHeldByAnother(e)) { return new RepositoryLock(null, LockMode.BesideWriter); }
+        catch (Exception e) when (StorageErrors.IsNotWritable(e) && !File.Exists(layout.LockPath)) { return new RepositoryLock(null, LockMode.Unlocked); }
     }
 
     /// <summary>Best effort: the owner file only informs the message another process prints. On a full disk it cannot
-    /// be written, and that must neither keep a restore or check from the repository nor be reported as "locked".</summary>
+    /// be written, and that must neither keep a writer from the repository nor be reported as "locked".</summary>
     private static void WriteOwner(RepositoryLayout layout, string command)
     {
         try
@@ -77,15 +114,15 @@ public sealed class RepositoryLock : IDisposable
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
     }
 
-    /// <summary>The lock through a read-only descriptor, or no lock when there is no lock file; null while another
-    /// process holds it.</summary>
-    private static RepositoryLock? TakeReadOnly(RepositoryLayout layout)
+    /// <summary>Readers hold the flock shared: if a shared flock can be taken now, the holders were readers.</summary>
+    private static string DescribeHolders(RepositoryLayout layout)
     {
-        if (!File.Exists(layout.LockPath)) return new RepositoryLock(null) { Writable = false };
-        try { return new RepositoryLock(new FileStream(layout.LockPath, FileMode.Open, FileAccess.Read, FileShare.None)) { Writable = false }; }
-        catch (IOException e) when (StorageErrors.IsHeldByAnother(e)) { return null; }
+        var probe = TakeShared(layout);
+        probe.Dispose();
+        return probe.Mode == LockMode.BesideWriter
+            ? $"locked by another dedup process ({DescribeOwner(layout)})"
+            : "being read by another dedup process (a restore, check, ls...)";
     }
-
 
     /// <summary>Who holds the lock, as far as <c>lock.owner</c> can be believed: a process of this machine that no
     /// longer runs did not take the lock now held.</summary>

@@ -59,16 +59,27 @@ public sealed class Catalog(ICatalogStore store, IBlobSealer sealer, bool compre
 
     public IReadOnlyList<(BlockId Pack, long Length)> Packs() => store.Packs();
 
-    public void AppendAudit(AuditRecord record)
+    /// <summary>An audit record as stored (in the catalog and, format 2, as its file), under a new id that sorts by time.</summary>
+    public (string Id, byte[] Sealed) SealAudit(AuditRecord record)
     {
         string id = $"{record.Time.UtcTicks:D19}-{Guid.NewGuid():N}";
-        store.AppendAudit(id, Seal(Encoding.UTF8.GetBytes(id), AuditRecord.Encode(record)));
+        return (id, Seal(Encoding.UTF8.GetBytes(id), AuditRecord.Encode(record)));
     }
+
+    /// <summary>Appends an audit record sealed by <see cref="SealAudit"/> (or authenticated by <see cref="OpenAudit"/>).</summary>
+    public void AddAudit(string id, byte[] stored) => store.AppendAudit(id, stored);
+
+    public AuditRecord OpenAudit(string id, byte[] stored) => AuditRecord.Decode(Open(Encoding.UTF8.GetBytes(id), stored, "audit record"));
+
+    public IReadOnlyList<string> AuditIds() => store.AuditRecords().Select(r => r.Id).ToList();
+
+    /// <summary>Audit records sealed as stored (what a format-2 audit file holds).</summary>
+    public IReadOnlyList<(string Id, byte[] Sealed)> StoredAudit() => store.AuditRecords();
 
     /// <summary>The audit log, oldest first.</summary>
     public IReadOnlyList<AuditRecord> Audit() =>
         store.AuditRecords().OrderBy(r => r.Id, StringComparer.Ordinal)
-            .Select(r => AuditRecord.Decode(Open(Encoding.UTF8.GetBytes(r.Id), r.Record, "audit record"))).ToList();
+            .Select(r => OpenAudit(r.Id, r.Record)).ToList();
 
     public IEnumerable<BlockId> TreeIds() => store.TreeRecords().Select(t => t.Id);
 
@@ -127,7 +138,7 @@ public sealed class Catalog(ICatalogStore store, IBlobSealer sealer, bool compre
         {
             string id = Encoding.UTF8.GetString(record.Id);
             if (!have.Add(id)) continue;
-            AuditRecord.Decode(Open(record.Id, record.Sealed, "audit record"));
+            OpenAudit(id, record.Sealed);
             store.AppendAudit(id, record.Sealed);
             added++;
         }

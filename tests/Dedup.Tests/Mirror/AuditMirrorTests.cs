@@ -23,7 +23,7 @@ public class AuditMirrorTests
         var problems = new List<string>();
         for (int i = 0; i < AuditMirror.MaxSegments + 6; i++)
         {
-            repository.Catalog.AppendAudit(new AuditRecord { Time = start.AddHours(i), Action = "check", Ok = true, Detail = $"run {i}" });
+            repository.AppendAudit(new AuditRecord { Time = start.AddHours(i), Action = "check", Ok = true, Detail = $"run {i}" });
             Assert.Equal(1, await AuditMirror.PushAsync(repository, bucket, problems, null, None));
             Assert.Equal(0, await AuditMirror.PushAsync(repository, bucket, problems, null, None));
         }

@@ -42,4 +42,35 @@ public class AuditTests
         var lines = cli.Run("audit").Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(ran.Select(r => r.Split(' ')[0]), lines.Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[3]));
     }
+
+    /// <summary>The log is also one file per record under audit/ (format 2): read from there beside a writer, brought
+    /// back by a catalog rebuild, and written by the next writer for records that only the catalog has.</summary>
+    [Fact]
+    public void The_log_survives_a_lost_catalog_and_is_read_beside_a_writer()
+    {
+        using var sandbox = new Sandbox();
+        string data = sandbox.Path("data"), repo = sandbox.Path("repo");
+        new Mirror.RandomTreeWriter(data, seed: 4).Write(files: 2, bytesEach: 50_000);
+        var cli = new DedupCli(repo);
+        Assert.Equal(0, cli.Init().ExitCode);
+        string policy = sandbox.Path("dedup.toml");
+        File.WriteAllText(policy, $"[[set]]\nname = \"a\"\npaths = [\"{data}\"]\ntier = \"critical\"\n");
+        Assert.Equal(0, cli.Run("run", "--policy", policy, "--now", "2026-03-01T02:00").ExitCode);
+        string log = cli.Run("audit", "--json").Stdout;
+        int records = JsonDocument.Parse(log).RootElement.GetArrayLength();
+        Assert.True(records >= 4, log);
+        Assert.Equal(records, Directory.GetFiles(Path.Combine(repo, "audit")).Length);
+
+        using (Dedup.Repository.RepositoryLock.Acquire(new Dedup.Repository.RepositoryLayout(repo), "test writer", TimeSpan.Zero))
+            Assert.Equal(log, cli.Run("audit", "--json").Stdout);
+
+        File.Delete(Path.Combine(repo, "catalog.db"));
+        Assert.Equal(0, cli.Run("repair", "--catalog").ExitCode);
+        Assert.Equal(log, cli.Run("audit", "--json").Stdout);
+
+        Directory.Delete(Path.Combine(repo, "audit"), recursive: true); // a repository from before audit/ existed
+        Assert.Equal(0, cli.Run("backup", data, "-q").ExitCode);
+        Assert.Equal(records, Directory.GetFiles(Path.Combine(repo, "audit")).Length);
+        Assert.Equal(log, cli.Run("audit", "--json").Stdout);
+    }
 }
