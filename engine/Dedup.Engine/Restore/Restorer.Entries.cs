@@ -1,3 +1,4 @@
+using System.Runtime.ExceptionServices;
 using Dedup.Core;
 using Dedup.Native;
 using Dedup.Snapshots;
@@ -44,7 +45,7 @@ public sealed partial class Restorer
             using (var handle = parent.CreateTempFile(out temp))
             {
                 if (node.Size > 0) RandomAccess.SetLength(handle, node.Size); // holes stay holes: only data is written
-                long end = WriteContent(handle, node, file.StoredPath);
+                long end = WriteContent(handle, node, options.Workers);
                 if (end != node.Size) throw new CorruptDataException($"{file.StoredPath}: blocks and holes add up to {end} bytes, the snapshot says {node.Size}");
             }
             if (options.Verify) VerifyFile(parent, temp, node, file.StoredPath);
@@ -65,8 +66,13 @@ public sealed partial class Restorer
         return node.Size;
     }
 
+    /// <summary>Files this large are written by all workers at once: otherwise a restore of one database file (thousands
+    /// of small blocks, each read, decrypted, decompressed and re-hashed) runs on one core.</summary>
+    private const long ParallelFileBytes = 4 << 20;
+    private const int ParallelFileBlocks = 16;
+
     /// <summary>Writes the blocks at their offsets, stepping over the holes. Returns the end offset reached.</summary>
-    private long WriteContent(SafeFileHandle handle, TreeNode node, string storedPath)
+    private long WriteContent(SafeFileHandle handle, TreeNode node, int workers)
     {
         var layout = new ContentLayout(node.Holes);
         if (loader is IBlockSequenceLoader sequence)
@@ -76,6 +82,10 @@ public sealed partial class Restorer
                 RandomAccess.Write(handle, block, layout.Next(block.Length));
                 observer.BytesWritten(block.Length);
             });
+        }
+        else if (workers > 1 && node.Size >= ParallelFileBytes && node.Content.Count >= ParallelFileBlocks)
+        {
+            WriteContentInParallel(handle, node.Content, layout, workers);
         }
         else
         {
@@ -89,6 +99,42 @@ public sealed partial class Restorer
             t_buffer = buffer;
         }
         return layout.End();
+    }
+
+    /// <summary>Every block's offset comes from the index (its raw length) first; then runs of consecutive blocks are
+    /// loaded and written by the workers, each with positional writes, in any order. A block that loads with another
+    /// length than the index said is damage, as in a sequential write.</summary>
+    private void WriteContentInParallel(SafeFileHandle handle, IReadOnlyList<BlockId> content, ContentLayout layout, int workers)
+    {
+        var offsets = new long[content.Count];
+        var lengths = new int[content.Count];
+        for (int i = 0; i < content.Count; i++)
+        {
+            if (!loader.TryLocate(content[i], out var location)) throw new CorruptDataException($"block {content[i].ToShortString()} is not in the index");
+            lengths[i] = location.RawLength;
+            offsets[i] = layout.Next(location.RawLength);
+        }
+        int runs = Math.Min(content.Count / (ParallelFileBlocks / 2), workers * 4);
+        try
+        {
+            Parallel.For(0, runs, new ParallelOptions { MaxDegreeOfParallelism = workers }, run =>
+            {
+                var buffer = t_buffer ?? [];
+                for (int i = run * content.Count / runs, end = (run + 1) * content.Count / runs; i < end; i++)
+                {
+                    int length = loader.LoadBlock(content[i], ref buffer);
+                    if (length != lengths[i]) throw new CorruptDataException($"block {content[i].ToShortString()} has {length} bytes, the index says {lengths[i]}");
+                    RandomAccess.Write(handle, buffer.AsSpan(0, length), offsets[i]);
+                    observer.BytesWritten(length);
+                }
+                t_buffer = buffer;
+            });
+        }
+        catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+        {
+            // The first failure, as the sequential path would have thrown it: the caller tells damage from a full disk.
+            ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+        }
     }
 
     /// <summary>Where each block of a file goes: consecutive, except that the holes are stepped over.</summary>
