@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Dedup vs restic vs borg on the same data, in the same run, alternating tools each repetition.
 #   bench/run.sh [REPETITIONS]        (default 3; needs: restic borgbackup python3 time — see README.md)
-# Work directory: $BENCH_DIR (default /var/tmp/dedup-bench). Results: $BENCH_DIR/results.tsv and a table on stdout.
+# DATASET=a (default) or b: two generated mixes (bench/generate.py), so no one data set flatters.
+# Work directory: $BENCH_DIR (default /var/tmp/dedup-bench). Results: $BENCH_DIR/results-DATASET.tsv and tables
+# on stdout (medians, then every repetition).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 reps=${1:-3}
@@ -12,11 +14,16 @@ export RESTIC_PASSWORD=bench DEDUP_PASSWORD=bench BORG_UNKNOWN_UNENCRYPTED_REPO_
 
 dotnet build -c Release "$here/../cli/Dedup.Cli" -v q -nologo >/dev/null
 dll="$here/../cli/Dedup.Cli/bin/Release/net10.0/dedup.dll"
-[ -d "$work/gen" ] || python3 "$here/generate.py" create "$work/gen"
+case ${DATASET:-a} in
+  a) gen="$work/gen"   create=create   mutate=mutate   one="templates/07/template-1207.html" ;;
+  b) gen="$work/gen-b" create=create-b mutate=mutate-b one="automations/l1/l0/l0/l0/l0/l0/flow-4.yaml" ;;
+  *) echo "DATASET must be a or b" >&2; exit 2 ;;
+esac
+database="db/contacts.db"             # a database restored alone: thousands of small blocks
+[ -d "$gen" ] || python3 "$here/generate.py" "$create" "$gen"
 
 src="$work/src"                       # every tool backs up this same absolute path
-one="templates/07/template-1207.html" # the single-file restore
-results="$work/results.tsv"
+results="$work/results-${DATASET:-a}.tsv"
 : > "$results"
 
 preread() { find "$@" -type f -print0 | xargs -0 cat >/dev/null; }   # idle pages get swapped out here
@@ -49,12 +56,12 @@ export dll src
 for rep in $(seq 1 "$reps"); do
   for tool in $tools; do
     repo="$work/repo-$tool"; rm -rf "$repo" "$src" "$work/restore" "$work/restore-one"
-    cp -a "$work/gen" "$src"
+    cp -a "$gen" "$src"
     init "$tool" "$repo"
     preread "$src"; timed "$rep" "$tool" first_backup bash -c '"$@"' _ backup "$tool" "$repo" 1
     preread "$src"; timed "$rep" "$tool" unchanged_backup bash -c '"$@"' _ backup "$tool" "$repo" 2
     before=$(size "$repo")
-    python3 "$here/generate.py" mutate "$src"
+    python3 "$here/generate.py" "$mutate" "$src"
     preread "$src"; timed "$rep" "$tool" changed_backup bash -c '"$@"' _ backup "$tool" "$repo" 3
     record "$rep" "$tool" growth_bytes $(( $(size "$repo") - before ))
     record "$rep" "$tool" repo_bytes "$(size "$repo")"
@@ -62,6 +69,9 @@ for rep in $(seq 1 "$reps"); do
     diff -rq "$src" "$work/restore$src" >/dev/null || { echo "$tool: full restore differs from the source" >&2; exit 1; }
     preread "$repo"; timed "$rep" "$tool" file_restore bash -c '"$@"' _ restore "$tool" "$repo" "$work/restore-one" "$one"
     cmp -s "$src/$one" "$work/restore-one$src/$one" || { echo "$tool: single-file restore differs" >&2; exit 1; }
+    rm -rf "$work/restore-one"
+    preread "$repo"; timed "$rep" "$tool" database_restore bash -c '"$@"' _ restore "$tool" "$repo" "$work/restore-one" "$database"
+    cmp -s "$src/$database" "$work/restore-one$src/$database" || { echo "$tool: database restore differs" >&2; exit 1; }
     echo "rep $rep: $tool done" >&2
   done
 done
