@@ -13,6 +13,7 @@ public static class StoredTree
 {
     public const byte ZstdMarker = 0x80;
     private const int MaxTreeBytes = 256 * 1024 * 1024;
+    private const long MaxZstdRatio = 128 * 1024 / 4;
 
     public static byte[] Compress(byte[] tree)
     {
@@ -31,7 +32,9 @@ public static class StoredTree
         {
             if (stored.Length < 5) throw new CorruptDataException("truncated");
             uint size = BinaryPrimitives.ReadUInt32LittleEndian(stored.AsSpan(1));
-            if (size > MaxTreeBytes) throw new CorruptDataException("impossible size");
+            // Checked before allocating: a zstd frame decodes to at most 128 KiB per 4 bytes (an RLE block), so a
+            // recorded size beyond that is damage, and a few damaged bytes cannot make a reader allocate 256 MiB.
+            if (size > MaxTreeBytes || size > (long)(stored.Length - 5) * MaxZstdRatio) throw new CorruptDataException("impossible size");
             var tree = new byte[size];
             BlockCodec.Decode(Codec.Zstd, stored.AsSpan(5), tree);
             return tree;

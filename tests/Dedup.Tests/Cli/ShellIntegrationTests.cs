@@ -130,7 +130,8 @@ public class ShellIntegrationTests : IDisposable
         // On a terminal (script(1) gives it one), the display shows it while a real backup runs.
         string data = _sandbox.Path("data");
         Directory.CreateDirectory(data);
-        for (int i = 0; i < 12; i++) File.WriteAllBytes(Path.Combine(data, $"part{i:D2}.bin"), RandomTree.Content(4_000_000, i));
+        // Large enough that the backup outlasts several refreshes of the display (a short one is cleared unseen).
+        for (int i = 0; i < 12; i++) File.WriteAllBytes(Path.Combine(data, $"part{i:D2}.bin"), RandomTree.Content(14_000_000, i));
         Assert.Equal(0, _cli.Init().ExitCode);
         var (exit, stdout, stderr) = Shell("script", $"script -q -e -c \"dotnet '{DedupCli.Dll}' backup '{data}'\" /dev/null", "",
             ("DEDUP_REPO", _sandbox.Path("repo")), ("DEDUP_PASSWORD", TestRepository.Password), ("TERM", "xterm"), ("COLUMNS", "160"));
