@@ -153,7 +153,7 @@ def create_b(root):
             for _ in range(60):
                 f.write(rng.randbytes(1 << 20))
     shutil.copytree(f"/usr/lib/python3.{sys.version_info.minor}", f"{root}/thirdparty",
-                    symlinks=True, ignore=shutil.ignore_patterns("__pycache__", "site-packages", "dist-packages"))
+                    symlinks=True, ignore=shutil.ignore_patterns("__pycache__", "site-packages", "dist-packages", "config-3.*"))  # config-3.*: a link out of the tree
 
 
 def mutate_b(root):
