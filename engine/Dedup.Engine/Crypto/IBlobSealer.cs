@@ -16,6 +16,16 @@ public interface IBlobSealer
     /// <summary>Opens what <see cref="Seal"/> made into <paramref name="destination"/>; returns the plaintext length.
     /// Any change to the sealed bytes or the associated data raises <see cref="Core.CorruptDataException"/>.</summary>
     int Open(ReadOnlySpan<byte> associatedData, ReadOnlySpan<byte> sealedBytes, Span<byte> destination);
+
+    /// <summary>A record sealed into a new array (the plaintext itself when nothing is added): how catalog records are
+    /// stored.</summary>
+    byte[] SealRecord(ReadOnlySpan<byte> associatedData, byte[] plaintext)
+    {
+        if (Overhead == 0) return plaintext;
+        var sealedBytes = new byte[plaintext.Length + Overhead];
+        Seal(associatedData, plaintext, sealedBytes);
+        return sealedBytes;
+    }
 }
 
 public sealed class PlainSealer : IBlobSealer

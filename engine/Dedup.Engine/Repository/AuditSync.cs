@@ -16,19 +16,24 @@ public static class AuditSync
         var stored = repository.Catalog.StoredAudit();
         var known = stored.Select(r => r.Id).ToHashSet(StringComparer.Ordinal);
         int copied = 0;
-        foreach (var (id, record) in stored.Where(r => !files.Contains(r.Id)))
-            copied += Copy(repository, id, record, toFile: true);
+        foreach (var (id, record) in stored.Where(r => !files.Contains(r.Id) && Opens(repository, r.Id, r.Sealed)))
+        {
+            repository.AuditFiles.Write(id, record);
+            copied++;
+        }
         foreach (var id in files.Where(id => !known.Contains(id)).Order(StringComparer.Ordinal))
-            copied += Copy(repository, id, repository.AuditFiles.Read(id), toFile: false);
+        {
+            var record = repository.AuditFiles.Read(id);
+            if (!Opens(repository, id, record)) continue;
+            repository.Catalog.AddAudit(id, record);
+            copied++;
+        }
         return copied;
     }
 
-    private static int Copy(Repository repository, string id, byte[] record, bool toFile)
+    private static bool Opens(Repository repository, string id, byte[] record)
     {
-        try { repository.Catalog.OpenAudit(id, record); }
-        catch (CorruptDataException) { return 0; }
-        if (toFile) repository.AuditFiles.Write(id, record);
-        else repository.Catalog.AddAudit(id, record);
-        return 1;
+        try { repository.Catalog.OpenAudit(id, record); return true; }
+        catch (CorruptDataException) { return false; }
     }
 }

@@ -51,16 +51,9 @@ public sealed class FileCatalogStore(SnapshotFiles snapshots, AuditFiles audit, 
             List<PackEntry> entries;
             try { entries = packs.ReadEntries(pack, sealer); }
             catch (Exception e) when (e is CorruptDataException or IOException) { continue; }
-            yield return (pack, Seal(pack, PackFormat.EncodeEntries(entries)));
+            // Sealed as the catalog stores it (Catalog.AddPack): the catalog opens every store's records alike.
+            yield return (pack, sealer.SealRecord(pack.ToArray(), PackFormat.EncodeEntries(entries)));
         }
-    }
-
-    private byte[] Seal(BlockId pack, byte[] entries)
-    {
-        if (sealer.Overhead == 0) return entries;
-        var sealedEntries = new byte[entries.Length + sealer.Overhead];
-        sealer.Seal(pack.ToArray(), entries, sealedEntries);
-        return sealedEntries;
     }
 
     /// <summary>No pack state: the block index compares its runs with the pack directory instead.</summary>

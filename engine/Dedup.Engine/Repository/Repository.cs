@@ -74,7 +74,7 @@ public sealed class Repository : IBlockLoader, IDisposable
     public SnapshotFiles SnapshotFiles { get; }
     /// <summary>Format 2 only: the audit log as files, kept the same set as the catalog's (<see cref="AuditSync"/>).</summary>
     public AuditFiles AuditFiles { get; }
-    /// <summary>Opened from read-only media: nothing may be written (not even the audit log).</summary>
+    /// <summary>Opened by a reader (read-only media included, ADR 0008): nothing may be written, not even the audit log.</summary>
     public bool ReadOnly => !_lock.Writable;
 
     public static bool Exists(string root) => File.Exists(new RepositoryLayout(root).ConfigPath);

@@ -71,8 +71,6 @@ public sealed class Catalog(ICatalogStore store, IBlobSealer sealer, bool compre
 
     public AuditRecord OpenAudit(string id, byte[] stored) => AuditRecord.Decode(Open(Encoding.UTF8.GetBytes(id), stored, "audit record"));
 
-    public IReadOnlyList<string> AuditIds() => store.AuditRecords().Select(r => r.Id).ToList();
-
     /// <summary>Audit records sealed as stored (what a format-2 audit file holds).</summary>
     public IReadOnlyList<(string Id, byte[] Sealed)> StoredAudit() => store.AuditRecords();
 
@@ -196,13 +194,7 @@ public sealed class Catalog(ICatalogStore store, IBlobSealer sealer, bool compre
         return added + trees.Count + newSnapshots.Count;
     }
 
-    private byte[] Seal(byte[] associatedData, byte[] plaintext)
-    {
-        if (sealer.Overhead == 0) return plaintext;
-        var sealedBytes = new byte[plaintext.Length + sealer.Overhead];
-        sealer.Seal(associatedData, plaintext, sealedBytes);
-        return sealedBytes;
-    }
+    private byte[] Seal(byte[] associatedData, byte[] plaintext) => sealer.SealRecord(associatedData, plaintext);
 
     private byte[] Open(byte[] associatedData, byte[] stored, string what)
     {
