@@ -12,32 +12,30 @@ namespace Dedup.Backup;
 /// Walks the sources and turns them into trees and blocks. Every entry is reached relative to its parent's open
 /// directory handle, by the bytes of its name: no path length limit, no name the OS cannot give back, no symlink
 /// followed. The walk and chunking run on the calling thread;
-/// compression and packing run behind <see cref="IBlockSaver"/>. Trees are collected, not written: the caller
-/// commits them with the snapshot, after every block is durable.
+/// compression and packing run behind <see cref="IBlockSaver"/>. Each directory's tree goes to the saver as a blob as
+/// soon as its children are done, like any block (nothing of the walk is held until the end); the caller flushes the
+/// saver before it commits the snapshot that names them.
 /// </summary>
 public sealed class Archiver
 {
     private readonly IBlockSaver _saver;
     private readonly ChunkerSelector _chunkers;
     private readonly TreeReader _trees;
-    private readonly Func<BlockId, bool> _treeStored;
     private readonly Crypto.ContentHasher _hasher;
     private readonly IBackupObserver _observer;
     private readonly Exclusions _exclusions;
     private readonly bool _oneFileSystem;
     private readonly byte[] _buffer;
-    private readonly Dictionary<BlockId, byte[]> _newTrees = [];
     private readonly List<string> _warnings = [];
     private long _files, _dirs, _bytes, _filesNew, _filesChanged, _filesUnmodified, _bytesRead, _errors;
 
-    public Archiver(IBlockSaver saver, ChunkerSelector chunkers, Crypto.ContentHasher hasher, TreeReader trees, Func<BlockId, bool> treeStored, IBackupObserver observer,
+    public Archiver(IBlockSaver saver, ChunkerSelector chunkers, Crypto.ContentHasher hasher, TreeReader trees, IBackupObserver observer,
         Exclusions exclusions, bool oneFileSystem = false)
     {
-        (_saver, _chunkers, _hasher, _trees, _treeStored, _observer, _exclusions, _oneFileSystem) = (saver, chunkers, hasher, trees, treeStored, observer, exclusions, oneFileSystem);
+        (_saver, _chunkers, _hasher, _trees, _observer, _exclusions, _oneFileSystem) = (saver, chunkers, hasher, trees, observer, exclusions, oneFileSystem);
         _buffer = new byte[chunkers.ContentDefined.MaxSize * 2];
     }
 
-    public IReadOnlyDictionary<BlockId, byte[]> NewTrees => _newTrees;
     public IReadOnlyList<string> Warnings => _warnings;
 
     public SnapshotTotals Totals => new()
@@ -68,7 +66,7 @@ public sealed class Archiver
             nodes = await ArchiveChildrenAsync(slash, "/", referenceTree, new Walk(_oneFileSystem ? slash.StatSelf().Device : null, Explicit: false), ct);
         }
         else nodes = await ArchiveVirtualAsync(root, referenceTree, ct);
-        return StoreTree(nodes);
+        return await StoreTreeAsync(nodes, ct);
     }
 
     /// <summary>Archives one stream as the single file /<paramref name="name"/>.</summary>
@@ -80,7 +78,7 @@ public sealed class Archiver
         _filesNew++;
         _bytes += size;
         var node = new TreeNode(name, NodeType.File, 0b110_100_100, nowNs, 0, 0, size, 0, nowNs, blocks);
-        return StoreTree([node]);
+        return await StoreTreeAsync([node], ct);
     }
 
     /// <summary>The paths without those under another one. Linear in the paths times their depth: a safety snapshot
@@ -119,7 +117,7 @@ public sealed class Archiver
         try { st = Posix.LStat(dir.RealPath); }
         catch (IOException e) { ReportError(dir.RealPath, e); return null; }
         var refTree = refNode?.Type == NodeType.Directory ? _trees.Load(refNode.Subtree) : null;
-        var subtree = StoreTree(await ArchiveVirtualAsync(dir, refTree, ct));
+        var subtree = await StoreTreeAsync(await ArchiveVirtualAsync(dir, refTree, ct), ct);
         return new TreeNode(name, NodeType.Directory, st.Permissions, st.MtimeNs, st.Uid, st.Gid, Subtree: subtree)
         {
             UserName = Accounts.UserName(st.Uid),
@@ -231,7 +229,7 @@ public sealed class Archiver
             catch (Exception e) when (e is IOException or UnauthorizedAccessException) { ReportError(path, e); return null; }
         }
         _dirs++;
-        return new TreeNode(name, NodeType.Directory, st.Permissions, st.MtimeNs, st.Uid, st.Gid, Subtree: StoreTree(children));
+        return new TreeNode(name, NodeType.Directory, st.Permissions, st.MtimeNs, st.Uid, st.Gid, Subtree: await StoreTreeAsync(children, ct));
     }
 
     /// <summary>Kernel views, not data: walking them reads gigabytes of nothing (/proc/kcore) or never ends.</summary>
@@ -368,11 +366,15 @@ public sealed class Archiver
         return (id, copy, chunk.Length);
     }
 
-    private BlockId StoreTree(IEnumerable<TreeNode> nodes)
+    /// <summary>A tree is a blob like any block: saved unless the repository (or this run) already has it.</summary>
+    private async ValueTask<BlockId> StoreTreeAsync(IEnumerable<TreeNode> nodes, CancellationToken ct)
     {
         var bytes = TreeCodec.Encode(new Tree(nodes));
         var id = _hasher.Hash(bytes);
-        if (!_newTrees.ContainsKey(id) && !_treeStored(id)) _newTrees[id] = bytes;
+        if (_saver.Contains(id)) return id;
+        var copy = Repository.PackAssembler.BlockBuffers.Rent(Math.Max(bytes.Length, 1));
+        bytes.CopyTo(copy, 0);
+        await _saver.SaveAsync(id, copy, bytes.Length, ct);
         return id;
     }
 

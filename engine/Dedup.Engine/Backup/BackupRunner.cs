@@ -5,8 +5,8 @@ using Dedup.Snapshots;
 namespace Dedup.Backup;
 
 /// <summary>One backup, start to finish, in the order that keeps the repository consistent at every instant:
-/// blocks and tree blobs into durable packs (indexed pack by pack), then the snapshot file, then trees and the
-/// snapshot in one catalog transaction.</summary>
+/// blocks and tree blobs into durable packs (indexed pack by pack), then the snapshot file, then the snapshot's
+/// catalog record.</summary>
 public static class BackupRunner
 {
     public static async Task<BackupResult> RunAsync(Repository.Repository repository, BackupRequest request, IBackupObserver observer, TimeProvider clock, CancellationToken ct)
@@ -30,15 +30,14 @@ public static class BackupRunner
         await using (var assembler = dryRun is null ? repository.CreatePackAssembler(request.Workers) : null)
         {
             IBlockSaver saver = (IBlockSaver?)assembler ?? dryRun!;
-            archiver = new Archiver(saver, repository.CreateChunkerSelector(), repository.Hasher, trees, catalog.HasTree, observer, request.Exclusions, request.OneFileSystem);
+            archiver = new Archiver(saver, repository.CreateChunkerSelector(), repository.Hasher, trees, observer, request.Exclusions, request.OneFileSystem);
             root = request.Stdin is not null
                 ? await archiver.ArchiveStreamAsync(request.Stdin, request.StdinName, start.ToUnixTimeMilliseconds() * 1_000_000, ct)
                 : await archiver.ArchivePathsAsync(paths, reference?.Root, ct);
             if (unreadable.Paths.Count > 0) throw new IncompleteBackupException(unreadable.Paths.Order(StringComparer.Ordinal).ToList());
-            if (assembler is null) bytesAdded = dryRun!.BytesAdded + archiver.NewTrees.Values.Sum(t => (long)t.Length);
+            if (assembler is null) bytesAdded = dryRun!.BytesAdded;
             else
             {
-                await SaveTreeBlobsAsync(assembler, archiver.NewTrees, ct);
                 await assembler.FlushAsync();
                 (bytesAdded, packs) = (assembler.BytesAdded, assembler.PacksWritten);
             }
@@ -49,14 +48,8 @@ public static class BackupRunner
             start, request.Host, request.RecordedPaths?.Select(NormalizeSource).ToList() ?? paths, request.Tags, kind, reference?.Id, root,
             archiver.Totals with { BytesAdded = bytesAdded });
         if (request.DryRun) return new BackupResult(snapshot, archiver.Warnings, 0, DryRun: true);
-        repository.CommitSnapshot(snapshot, archiver.NewTrees);
+        repository.CommitSnapshot(snapshot);
         return new BackupResult(snapshot, archiver.Warnings, packs);
-    }
-
-    /// <summary>Format 2: every new tree is also a blob in a pack, so the catalog can be rebuilt from the files.</summary>
-    private static async Task SaveTreeBlobsAsync(Repository.PackAssembler assembler, IReadOnlyDictionary<BlockId, byte[]> trees, CancellationToken ct)
-    {
-        foreach (var (id, bytes) in trees) await assembler.SaveCopyAsync(id, bytes, ct);
     }
 
     /// <summary>The absolute form of a source (names may hold escaped bytes: the OS is asked by bytes).</summary>

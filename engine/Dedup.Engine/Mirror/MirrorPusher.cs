@@ -85,8 +85,9 @@ public sealed class MirrorPusher(Repository.Repository repository, IObjectStore 
 
         // The closing segment: trees, then snapshots only once every pack they need is recorded as mirrored.
         var final = new List<CatalogRecord>(_pendingPacks);
-        final.AddRange(records.Where(r => r.Kind == CatalogRecordKind.Tree && !remote.RecordKeys.Contains(r.Key)));
-        var complete = SnapshotPacks.For(repository)
+        var snapshotPacks = SnapshotPacks.For(repository, out var trees);
+        final.AddRange(TreeRecords(repository, trees.Where(t => !remote.RecordKeys.Contains(TreeKey(t)))));
+        var complete = snapshotPacks
             .Where(s => s.UnlocatedBlocks == 0 && s.Packs.All(mirrored.Contains))
             .Select(s => CatalogRecord.KeyOf(s.Snapshot.Id)).ToHashSet(StringComparer.Ordinal);
         var newSnapshots = records.Where(r => r.Kind == CatalogRecordKind.Snapshot && complete.Contains(r.Key) && !remote.RecordKeys.Contains(r.Key)).ToList();
@@ -118,6 +119,12 @@ public sealed class MirrorPusher(Repository.Repository repository, IObjectStore 
             Parallel = options.Parallel,
         };
     }
+
+    /// <summary>Trees as catalog records: recovery from the bucket needs them before it has any pack.</summary>
+    public static IEnumerable<CatalogRecord> TreeRecords(Repository.Repository repository, IEnumerable<BlockId> trees) =>
+        trees.Select(id => repository.Catalog.TreeRecord(id, () => ((IBlockLoader)repository).LoadBlock(id)));
+
+    public static string TreeKey(BlockId tree) => new CatalogRecord(CatalogRecordKind.Tree, tree.ToArray(), 0, []).Key;
 
     /// <summary>config.json first (it claims the bucket for this repository; a bucket holding another repository is
     /// refused), then the key files (recovery needs them; removed keys are removed remotely too).</summary>

@@ -7,16 +7,21 @@ namespace Dedup.Mirror;
 /// locate makes the snapshot incomplete everywhere.</summary>
 public sealed record SnapshotPacks(Snapshot Snapshot, HashSet<BlockId> Packs, int UnlocatedBlocks)
 {
-    public static List<SnapshotPacks> For(Repository.Repository repository)
+    public static List<SnapshotPacks> For(Repository.Repository repository) => For(repository, out _);
+
+    /// <summary>The same, and every tree the snapshots hold (the trees a mirror must carry).</summary>
+    public static List<SnapshotPacks> For(Repository.Repository repository, out IReadOnlyCollection<BlockId> trees)
     {
-        var trees = repository.CreateTreeReader();
+        var reader = repository.CreateTreeReader();
         // Snapshots share most trees: remember each tree's packs once.
         var memo = new Dictionary<BlockId, (HashSet<BlockId> Packs, int Unlocated)>();
-        return repository.Catalog.Snapshots().Select(s =>
+        var result = repository.Catalog.Snapshots().Select(s =>
         {
-            var (packs, unlocated) = Visit(repository, trees, s.Root, memo);
+            var (packs, unlocated) = Visit(repository, reader, s.Root, memo);
             return new SnapshotPacks(s, packs, unlocated);
         }).ToList();
+        trees = memo.Keys;
+        return result;
     }
 
     private static (HashSet<BlockId>, int) Visit(Repository.Repository repository, TreeReader trees, BlockId tree,

@@ -207,13 +207,13 @@ public sealed class Repository : IBlockLoader, IDisposable
     /// <summary>Reads trees from the catalog, or (format 2) from their blobs when the catalog lacks one.</summary>
     public TreeReader CreateTreeReader() => new(Catalog, Hasher, Config.IsCurrent ? this : null);
 
-    /// <summary>Makes a snapshot visible: its file first (durable), then the catalog with the trees it adds. Every
-    /// block and tree blob it names must already be durable and indexed (format.md, "Ordering").</summary>
-    public void CommitSnapshot(Snapshot snapshot, IReadOnlyDictionary<BlockId, byte[]> newTrees)
+    /// <summary>Makes a snapshot visible: its file first (durable), then its catalog record. Every block and tree blob
+    /// it names must already be durable and indexed (format.md, "Ordering").</summary>
+    public void CommitSnapshot(Snapshot snapshot)
     {
         RequireCurrentFormat();
         SnapshotFiles.Write(snapshot.Id, Catalog.SealSnapshot(snapshot));
-        Catalog.CommitSnapshot(snapshot, newTrees);
+        Catalog.CommitSnapshot(snapshot);
     }
 
     /// <summary>Appends to the audit log: its file first (format 2, durable), then the catalog.</summary>

@@ -6,8 +6,8 @@ namespace Dedup.Repository;
 /// <summary>
 /// Brings a format-2 catalog in line with the snapshot files, which are the truth: a snapshot whose file is gone
 /// (a forget killed between deleting the file and the catalog commit) leaves the catalog; a file the catalog does
-/// not know (a backup killed between the two, or a rebuilt catalog) enters it, with the trees it needs read from
-/// their blobs. A file that does not open, or whose trees are not all there, is left for check to report.
+/// not know (a backup killed between the two, or a rebuilt catalog) enters it once every tree it needs is found as a
+/// blob and decodes. A file that does not open, or whose trees are not all there, is left for check to report.
 /// </summary>
 public static class SnapshotSync
 {
@@ -21,6 +21,7 @@ public static class SnapshotSync
         if (gone.Count > 0) repository.Catalog.Remove(gone, [], []);
 
         var problems = new List<string>();
+        var present = new HashSet<BlockId>();
         int added = 0;
         foreach (var id in files.Where(id => !known.Contains(id)).Order(StringComparer.Ordinal))
         {
@@ -28,7 +29,8 @@ public static class SnapshotSync
             {
                 var stored = repository.SnapshotFiles.Read(id);
                 var snapshot = repository.Catalog.OpenSnapshot(id, stored);
-                repository.Catalog.AddSnapshot(id, stored, MissingTrees(repository, snapshot.Root));
+                RequireTrees(repository, snapshot.Root, present);
+                repository.Catalog.AddSnapshot(id, stored);
                 added++;
             }
             catch (CorruptDataException e) { problems.Add($"snapshot {id[..8]}: {e.Message}"); }
@@ -36,23 +38,23 @@ public static class SnapshotSync
         return new Result(added, gone.Count, problems);
     }
 
-    /// <summary>The trees under <paramref name="root"/> the catalog lacks, each read from its blob, re-hashed and
-    /// decoded. A tree the catalog has brings its subtrees with it (they were committed together), so the walk
-    /// stops there.</summary>
-    private static Dictionary<BlockId, byte[]> MissingTrees(Repository repository, BlockId root)
+    /// <summary>Every tree under <paramref name="root"/> is a blob that re-hashes to its id and decodes (or a tree the
+    /// catalog holds). <paramref name="present"/> holds the trees already found complete, with everything under them:
+    /// snapshots share most of their trees, so each is read once per sync.</summary>
+    private static void RequireTrees(Repository repository, BlockId root, HashSet<BlockId> present)
     {
-        var found = new Dictionary<BlockId, byte[]>();
+        var trees = repository.CreateTreeReader();
+        var seen = new List<BlockId>();
         var pending = new Stack<BlockId>([root]);
         while (pending.Count > 0)
         {
             var id = pending.Pop();
-            if (found.ContainsKey(id) || repository.Catalog.HasTree(id)) continue;
-            if (!repository.TryLocate(id, out _)) throw new CorruptDataException($"tree {id.ToShortString()} is in no pack");
-            var bytes = ((IBlockLoader)repository).LoadBlock(id); // re-hashed against its id
-            found[id] = bytes;
-            foreach (var node in TreeCodec.Decode(bytes).Nodes)
+            if (present.Contains(id)) continue;
+            if (!repository.Catalog.HasTree(id) && !repository.TryLocate(id, out _)) throw new CorruptDataException($"tree {id.ToShortString()} is in no pack");
+            seen.Add(id);
+            foreach (var node in trees.Load(id).Nodes) // re-hashed against its id
                 if (node.Type == NodeType.Directory) pending.Push(node.Subtree);
         }
-        return found;
+        present.UnionWith(seen);
     }
 }

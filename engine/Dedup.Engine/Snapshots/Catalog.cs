@@ -6,10 +6,12 @@ using Dedup.Packs;
 namespace Dedup.Snapshots;
 
 /// <summary>
-/// The catalog as the engine uses it: snapshots, trees and the per-pack block lists, sealed with the repository's
-/// sealer before they reach the <see cref="ICatalogStore"/> (each bound to its id, so a record cannot be moved
-/// under another). In a plaintext repository the sealer is the identity. With <paramref name="compressTrees"/>
-/// (format 2) a tree is stored as a codec byte and its zstd frame or raw bytes, then sealed.
+/// The catalog as the engine uses it: snapshots, the per-pack block lists, the audit log, and trees, sealed with the
+/// repository's sealer before they reach the <see cref="ICatalogStore"/> (each bound to its id, so a record cannot be
+/// moved under another). In a plaintext repository the sealer is the identity. A format-2 backup stores its trees
+/// once, as blobs in packs (ADR 0009): the catalog holds only the trees of format-1 repositories, of format-2 ones
+/// written before that, and those imported from a mirror (whose packs may not be local). With
+/// <paramref name="compressTrees"/> (format 2) a tree is stored as a codec byte and its zstd frame or raw bytes, then sealed.
 /// </summary>
 public sealed class Catalog(ICatalogStore store, IBlobSealer sealer, bool compressTrees = false) : Indexing.IIndexSource, IDisposable
 {
@@ -19,8 +21,9 @@ public sealed class Catalog(ICatalogStore store, IBlobSealer sealer, bool compre
         store.SnapshotRecords().Select(r => OpenSnapshot(r.Id, r.Record))
             .OrderBy(s => s.Time).ThenBy(s => s.Id, StringComparer.Ordinal).ToList();
 
-    public void CommitSnapshot(Snapshot snapshot, IReadOnlyDictionary<BlockId, byte[]> newTrees) =>
-        store.CommitSnapshot(snapshot.Id, SealSnapshot(snapshot), SealTrees(newTrees));
+    public void CommitSnapshot(Snapshot snapshot) => store.CommitSnapshot(snapshot.Id, SealSnapshot(snapshot), NoTrees);
+
+    private static readonly IReadOnlyDictionary<BlockId, byte[]> NoTrees = new Dictionary<BlockId, byte[]>();
 
     /// <summary>A snapshot record as stored (in the catalog and, format 2, as its file).</summary>
     public byte[] SealSnapshot(Snapshot snapshot) => Seal(Encoding.UTF8.GetBytes(snapshot.Id), SnapshotCodec.Encode(snapshot));
@@ -33,18 +36,18 @@ public sealed class Catalog(ICatalogStore store, IBlobSealer sealer, bool compre
         return snapshot;
     }
 
-    /// <summary>Adds a snapshot whose record was authenticated by <see cref="OpenSnapshot"/>, with trees it needs.</summary>
-    public void AddSnapshot(string id, byte[] stored, IReadOnlyDictionary<BlockId, byte[]> newTrees) => store.CommitSnapshot(id, stored, SealTrees(newTrees));
+    /// <summary>Adds a snapshot whose record was authenticated by <see cref="OpenSnapshot"/>.</summary>
+    public void AddSnapshot(string id, byte[] stored) => store.CommitSnapshot(id, stored, NoTrees);
 
     public IReadOnlyList<string> SnapshotIds() => store.SnapshotRecords().Select(r => r.Id).ToList();
 
     /// <summary>Snapshot records sealed as stored (what a format-2 snapshot file holds).</summary>
     public IReadOnlyList<(string Id, byte[] Sealed)> StoredSnapshots() => store.SnapshotRecords();
 
-    public void AddTrees(IReadOnlyDictionary<BlockId, byte[]> trees) => store.AddTrees(SealTrees(trees));
-
-    private Dictionary<BlockId, byte[]> SealTrees(IReadOnlyDictionary<BlockId, byte[]> trees) =>
-        trees.ToDictionary(t => t.Key, t => Seal(t.Key.ToArray(), compressTrees ? StoredTree.Compress(t.Value) : t.Value));
+    /// <summary>A tree as a catalog record (what the mirror's segments carry): the catalog's own if it has the tree,
+    /// else <paramref name="blob"/>'s bytes sealed as the catalog would store them.</summary>
+    public CatalogRecord TreeRecord(BlockId id, Func<byte[]> blob) => new(CatalogRecordKind.Tree, id.ToArray(), 0,
+        store.LoadTree(id) ?? Seal(id.ToArray(), compressTrees ? StoredTree.Compress(blob()) : blob()));
 
     public bool HasTree(BlockId id) => store.HasTree(id);
 
@@ -104,12 +107,11 @@ public sealed class Catalog(ICatalogStore store, IBlobSealer sealer, bool compre
         }
     }
 
-    /// <summary>Every record, sealed as stored: what the mirror uploads.</summary>
+    /// <summary>The pack and snapshot records, sealed as stored: what the mirror uploads, with the trees of those
+    /// snapshots (<see cref="TreeRecord"/>).</summary>
     public IEnumerable<CatalogRecord> ExportRecords()
     {
         foreach (var record in ExportPackRecords()) yield return record;
-        foreach (var (id, data) in store.TreeRecords())
-            yield return new CatalogRecord(CatalogRecordKind.Tree, id.ToArray(), 0, data);
         foreach (var (id, record) in store.SnapshotRecords())
             yield return new CatalogRecord(CatalogRecordKind.Snapshot, Encoding.UTF8.GetBytes(id), 0, record);
     }

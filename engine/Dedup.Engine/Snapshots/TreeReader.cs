@@ -20,7 +20,7 @@ public sealed class TreeReader(Catalog catalog, Crypto.ContentHasher hasher, IBl
         if (_cache.TryGetValue(id, out var cached)) return cached;
         byte[] bytes = catalog.LoadTree(id)
             ?? (blobs is not null && blobs.TryLocate(id, out _) ? blobs.LoadBlock(id) : null)
-            ?? throw new CorruptDataException($"tree {id.ToShortString()} is missing from the catalog");
+            ?? throw new CorruptDataException($"tree {id.ToShortString()} is missing (in neither the catalog nor a pack)");
         if (hasher.Hash(bytes) != id) throw new CorruptDataException($"tree {id.ToShortString()} is damaged (content hash mismatch)");
         var tree = TreeCodec.Decode(bytes);
         if (Interlocked.Add(ref _cachedEntries, tree.Nodes.Count) > CachedEntries)

@@ -262,7 +262,7 @@ public class DiskFullTests(ITestOutputHelper output)
         Assert.Equal([snapshot.Id], repository.Catalog.Snapshots().Select(s => s.Id));
         var report = Checker.Run(repository, readData: true);
         Assert.True(report.Ok, string.Join('\n', report.Errors));
-        var restored = new Restorer(repository, new TreeReader(repository.Catalog, repository.Hasher), NullRestoreObserver.Instance)
+        var restored = new Restorer(repository, repository.CreateTreeReader(), NullRestoreObserver.Instance)
             .Restore(snapshot, [], target, new RestoreOptions { Verify = true });
         Assert.Empty(restored.Failed);
         TreeAssert.Equal(source, target + source);

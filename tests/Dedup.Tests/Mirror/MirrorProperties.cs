@@ -49,7 +49,7 @@ public class MirrorProperties
             // Without --all nothing but the catalog came down: every block is read from the bucket by range.
             Assert.Equal(c.allPacks ? repository.Catalog.Packs().Count : 0, repository.Packs.List().Count());
             IBlockLoader loader = new RemoteBlockLoader(repository, store, None);
-            var trees = new TreeReader(repository.Catalog, repository.Hasher);
+            var trees = repository.CreateTreeReader();
             foreach (var (snapshot, sources) in new[] { (snapshots[0], new[] { one }), (snapshots[1], new[] { one, two }) })
             {
                 string target = sandbox.Path("target-" + snapshot.ShortId);

@@ -3,11 +3,11 @@ using Dedup.Tests.Support;
 
 namespace Dedup.Tests.Restore;
 
-/// <summary>A catalog whose tree names a file "..": restore must refuse it as corruption and write nothing.</summary>
+/// <summary>A snapshot whose tree names a file "..": restore must refuse it as corruption and write nothing.</summary>
 public class RestoreEscapeTests
 {
     [Fact]
-    public void A_stored_name_that_escapes_the_target_is_refused_with_one_clear_line()
+    public async Task A_stored_name_that_escapes_the_target_is_refused_with_one_clear_line()
     {
         using var sandbox = new Sandbox();
         string repo = TestRepository.Create(sandbox);
@@ -19,14 +19,19 @@ public class RestoreEscapeTests
         using (var repository = TestRepository.Open(repo))
         {
             // Re-point the file at "..": encode without validation (as an attacker with the keys could), then commit.
-            var trees = new TreeReader(repository.Catalog, repository.Hasher);
+            var trees = repository.CreateTreeReader();
             var payload = trees.Find(honest.Root, source + "/payload")!;
             var evil = TreeCodec.Encode(new Tree([payload with { Name = ".." }]));
             var evilId = repository.Hasher.Hash(evil);
             var root = TreeCodec.Encode(new Tree([new TreeNode("x", NodeType.Directory, 0x1ED, 0, 0, 0, Subtree: evilId)]));
             var rootId = repository.Hasher.Hash(root);
-            repository.CommitSnapshot(honest with { Id = new string('e', 64), Root = rootId, Time = honest.Time.AddSeconds(1) },
-                new Dictionary<Core.BlockId, byte[]> { [evilId] = evil, [rootId] = root });
+            await using (var assembler = repository.CreatePackAssembler(1))
+            {
+                await assembler.SaveCopyAsync(evilId, evil, default);
+                await assembler.SaveCopyAsync(rootId, root, default);
+                await assembler.FlushAsync();
+            }
+            repository.CommitSnapshot(honest with { Id = new string('e', 64), Root = rootId, Time = honest.Time.AddSeconds(1) });
         }
 
         string target = sandbox.Path("target", "inner");

@@ -43,7 +43,7 @@ public static class TestRepository
     public static RestoreResult Restore(string repo, Snapshot snapshot, string target, params string[] include)
     {
         using var repository = Open(repo);
-        var restorer = new Restorer(repository, new TreeReader(repository.Catalog, repository.Hasher), NullRestoreObserver.Instance);
+        var restorer = new Restorer(repository, repository.CreateTreeReader(), NullRestoreObserver.Instance);
         return restorer.Restore(snapshot, include, target, new RestoreOptions { Verify = true });
     }
 }
