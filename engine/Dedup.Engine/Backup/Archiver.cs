@@ -374,7 +374,7 @@ public sealed class Archiver
         if (_saver.Contains(id)) return id;
         var copy = Repository.PackAssembler.BlockBuffers.Rent(Math.Max(bytes.Length, 1));
         bytes.CopyTo(copy, 0);
-        await _saver.SaveAsync(id, copy, bytes.Length, ct);
+        await _saver.SaveAsync(id, copy, bytes.Length, ct, BlobKind.Tree);
         return id;
     }
 

@@ -13,7 +13,7 @@ internal sealed class DryRunSaver(Func<BlockId, bool> stored) : IBlockSaver
 
     public bool Contains(BlockId id) => _seen.Contains(id) || stored(id);
 
-    public ValueTask<bool> SaveAsync(BlockId id, byte[] buffer, int length, CancellationToken cancellationToken)
+    public ValueTask<bool> SaveAsync(BlockId id, byte[] buffer, int length, CancellationToken cancellationToken, BlobKind kind = BlobKind.Data)
     {
         Repository.PackAssembler.BlockBuffers.Return(buffer);
         if (Contains(id)) return ValueTask.FromResult(false);

@@ -1,5 +1,9 @@
 namespace Dedup.Core;
 
+/// <summary>What a blob in a pack holds. Trees go to packs of their own, so that losing a data pack leaves every
+/// tree (and the names of the files it breaks) readable, as restic does.</summary>
+public enum BlobKind { Data, Tree }
+
 /// <summary>What the backup pipeline needs of a repository: store a block once.</summary>
 public interface IBlockSaver
 {
@@ -10,7 +14,7 @@ public interface IBlockSaver
     /// false for a duplicate. Takes ownership of the buffer, also when it throws (see the implementation for which pool
     /// it must come from). Throws <see cref="RepositoryWriteException"/> when the repository cannot be written: the
     /// backup stops there, it does not go on to the next file.</summary>
-    ValueTask<bool> SaveAsync(BlockId id, byte[] buffer, int length, CancellationToken cancellationToken);
+    ValueTask<bool> SaveAsync(BlockId id, byte[] buffer, int length, CancellationToken cancellationToken, BlobKind kind = BlobKind.Data);
 }
 
 /// <summary>What restore and check need: the verified plaintext of a block.</summary>

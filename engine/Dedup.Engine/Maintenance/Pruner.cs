@@ -78,7 +78,7 @@ public static class Pruner
                 foreach (var (block, _) in live[pack])
                 {
                     int length = repository.LoadBlock(block, ref buffer); // verified: a damaged block stops the prune before anything is removed
-                    await repacker.SaveCopyAsync(block, buffer.AsSpan(0, length), cancellationToken);
+                    await repacker.SaveCopyAsync(block, buffer.AsSpan(0, length), cancellationToken, liveTrees.Contains(block) ? BlobKind.Tree : BlobKind.Data);
                 }
             }
             await repacker.FlushAsync();

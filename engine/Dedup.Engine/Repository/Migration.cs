@@ -27,7 +27,7 @@ public static class Migration
                 if (assembler.Contains(id)) continue;
                 var bytes = repository.Catalog.LoadTree(id) ?? throw new CorruptDataException($"tree {id.ToShortString()} is missing from the catalog");
                 if (repository.Hasher.Hash(bytes) != id) throw new CorruptDataException($"tree {id.ToShortString()} is damaged (content hash mismatch)");
-                await assembler.SaveCopyAsync(id, bytes, cancellationToken);
+                await assembler.SaveCopyAsync(id, bytes, cancellationToken, BlobKind.Tree);
                 trees++;
             }
             await assembler.FlushAsync();

@@ -23,7 +23,7 @@ public sealed class PackAssembler : IBlockSaver, IAsyncDisposable
     public static readonly ArrayPool<byte> BlockBuffers = ArrayPool<byte>.Create(PackFormat.MaxBlockSize, 4);
 
     private readonly Repository _repository;
-    private readonly Channel<(BlockId Id, byte[] Buffer, int Length)> _queue;
+    private readonly Channel<(BlockId Id, byte[] Buffer, int Length, BlobKind Kind)> _queue;
     private readonly ConcurrentDictionary<BlockId, byte> _pending = new();
     private readonly Task[] _workers;
     private readonly object _packLock = new();
@@ -31,8 +31,10 @@ public sealed class PackAssembler : IBlockSaver, IAsyncDisposable
     private readonly int _packSize;
     // Several packs fill at once and each block goes to one at random: the blocks of a file do not sit in
     // order in one pack, which blurs the chunk-size sequences an observer of pack sizes could match against
-    // a known file (docs/security.md). In plaintext repositories there is nothing to hide: one pack.
+    // a known file (docs/security.md). In plaintext repositories there is nothing to hide: one pack. The last
+    // slot is for trees alone (BlobKind).
     private readonly OpenPack?[] _packs;
+    private readonly int _treeSlot;
     private long _bytesAdded, _packsWritten, _queuedBytes;
     // Set once, by the first failure; from then on the queue is only drained.
     private ExceptionDispatchInfo? _failure;
@@ -60,8 +62,9 @@ public sealed class PackAssembler : IBlockSaver, IAsyncDisposable
         _repository = repository;
         _repacking = repacking;
         _packSize = repository.Config.PackSize;
-        _packs = new OpenPack?[repository.Config.Encrypted ? OpenPacksWhenEncrypted : 1];
-        _queue = Channel.CreateBounded<(BlockId, byte[], int)>(new BoundedChannelOptions(workers) { SingleWriter = true });
+        _packs = new OpenPack?[(repository.Config.Encrypted ? OpenPacksWhenEncrypted : 1) + 1];
+        _treeSlot = _packs.Length - 1;
+        _queue = Channel.CreateBounded<(BlockId, byte[], int, BlobKind)>(new BoundedChannelOptions(workers) { SingleWriter = true });
         _workers = Enumerable.Range(0, workers).Select(_ => Task.Run(WorkAsync)).ToArray();
     }
 
@@ -73,7 +76,7 @@ public sealed class PackAssembler : IBlockSaver, IAsyncDisposable
 
     /// <summary>Takes ownership of <paramref name="buffer"/>, which must come from <see cref="BlockBuffers"/>, also
     /// when it throws. Throws the pipeline's failure once a worker has failed.</summary>
-    public async ValueTask<bool> SaveAsync(BlockId id, byte[] buffer, int length, CancellationToken cancellationToken)
+    public async ValueTask<bool> SaveAsync(BlockId id, byte[] buffer, int length, CancellationToken cancellationToken, BlobKind kind = BlobKind.Data)
     {
         if ((!_repacking && _repository.TryLocate(id, out _)) || !_pending.TryAdd(id, 0))
         {
@@ -83,7 +86,7 @@ public sealed class PackAssembler : IBlockSaver, IAsyncDisposable
         try
         {
             ThrowIfFailed();
-            await _queue.Writer.WriteAsync((id, buffer, length), cancellationToken);
+            await _queue.Writer.WriteAsync((id, buffer, length, kind), cancellationToken);
             return true;
         }
         catch
@@ -95,11 +98,11 @@ public sealed class PackAssembler : IBlockSaver, IAsyncDisposable
     }
 
     /// <summary>Saves a copy of <paramref name="data"/> (a tree, or a block read back for repacking): the caller keeps its array.</summary>
-    public ValueTask<bool> SaveCopyAsync(BlockId id, ReadOnlySpan<byte> data, CancellationToken cancellationToken)
+    public ValueTask<bool> SaveCopyAsync(BlockId id, ReadOnlySpan<byte> data, CancellationToken cancellationToken, BlobKind kind)
     {
         var buffer = BlockBuffers.Rent(Math.Max(data.Length, 1));
         data.CopyTo(buffer);
-        return SaveAsync(id, buffer, data.Length, cancellationToken);
+        return SaveAsync(id, buffer, data.Length, cancellationToken, kind);
     }
 
     private async Task WorkAsync()
@@ -107,17 +110,17 @@ public sealed class PackAssembler : IBlockSaver, IAsyncDisposable
         var encoder = new BlockEncoder(_repository.Protection.Sealer);
         try
         {
-            await foreach (var (id, buffer, length) in _queue.Reader.ReadAllAsync())
+            await foreach (var (id, buffer, length, kind) in _queue.Reader.ReadAllAsync())
             {
                 // After a failure the command is stopping: what is still queued would only fail the same way.
-                if (Volatile.Read(ref _failure) is null) Pack(id, buffer, length, encoder);
+                if (Volatile.Read(ref _failure) is null) Pack(id, buffer, length, kind, encoder);
                 else BlockBuffers.Return(buffer);
             }
         }
         catch (Exception e) { Fail(e); }
     }
 
-    private void Pack(BlockId id, byte[] buffer, int length, BlockEncoder encoder)
+    private void Pack(BlockId id, byte[] buffer, int length, BlobKind kind, BlockEncoder encoder)
     {
         Codec codec;
         ReadOnlyMemory<byte> stored;
@@ -126,10 +129,14 @@ public sealed class PackAssembler : IBlockSaver, IAsyncDisposable
         OpenPack? full = null;
         lock (_packLock)
         {
-            // A small backup fills one pack; more open as data arrives, so it does not leave four small ones.
-            _queuedBytes += stored.Length;
-            int open = (int)Math.Min(_packs.Length, 1 + _queuedBytes / (_packSize / 2));
-            int slot = open == 1 ? 0 : System.Security.Cryptography.RandomNumberGenerator.GetInt32(open);
+            int slot = _treeSlot;
+            if (kind == BlobKind.Data)
+            {
+                // A small backup fills one pack; more open as data arrives, so it does not leave four small ones.
+                _queuedBytes += stored.Length;
+                int open = (int)Math.Min(_treeSlot, 1 + _queuedBytes / (_packSize / 2));
+                slot = open == 1 ? 0 : System.Security.Cryptography.RandomNumberGenerator.GetInt32(open);
+            }
             var pack = _packs[slot] ??= OpenNew();
             try { pack.Writer.Add(id, codec, stored.Span, length); }
             catch

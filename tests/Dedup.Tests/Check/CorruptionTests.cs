@@ -18,7 +18,7 @@ public class CorruptionTests
         Assert.Equal(0, cli.Run("backup", source).ExitCode);
         Assert.Equal(0, cli.Run("check", "--read-data").ExitCode);
 
-        string pack = Directory.EnumerateFiles(sandbox.Path("repo", "packs"), "*", SearchOption.AllDirectories).Single();
+        string pack = TestRepository.DataPackFiles(sandbox.Path("repo")).Single();
         var bytes = File.ReadAllBytes(pack);
         bytes[100] ^= 0x01; // inside the first blob
         File.WriteAllBytes(pack, bytes);
@@ -50,7 +50,7 @@ public class CorruptionTests
         var cli = new DedupCli(sandbox.Path("repo"));
         cli.Init();
         cli.Run("backup", source);
-        File.Delete(Directory.EnumerateFiles(sandbox.Path("repo", "packs"), "*", SearchOption.AllDirectories).Single());
+        File.Delete(TestRepository.DataPackFiles(sandbox.Path("repo")).Single()); // the trees, in their own pack, still name the file
         var check = cli.Run("check");
         Assert.Equal(1, check.ExitCode);
         Assert.Contains("missing", check.Stderr);

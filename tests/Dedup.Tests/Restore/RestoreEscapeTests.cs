@@ -27,8 +27,8 @@ public class RestoreEscapeTests
             var rootId = repository.Hasher.Hash(root);
             await using (var assembler = repository.CreatePackAssembler(1))
             {
-                await assembler.SaveCopyAsync(evilId, evil, default);
-                await assembler.SaveCopyAsync(rootId, root, default);
+                await assembler.SaveCopyAsync(evilId, evil, default, Core.BlobKind.Tree);
+                await assembler.SaveCopyAsync(rootId, root, default, Core.BlobKind.Tree);
                 await assembler.FlushAsync();
             }
             repository.CommitSnapshot(honest with { Id = new string('e', 64), Root = rootId, Time = honest.Time.AddSeconds(1) });

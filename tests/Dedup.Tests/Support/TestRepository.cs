@@ -40,6 +40,16 @@ public static class TestRepository
         return BackupRunner.RunAsync(repository, request, NullBackupObserver.Instance, TimeProvider.System, CancellationToken.None).GetAwaiter().GetResult().Snapshot;
     }
 
+    /// <summary>The pack files that hold file data (not only trees, which have packs of their own).</summary>
+    public static List<string> DataPackFiles(string repo)
+    {
+        using var repository = Open(repo);
+        var (trees, _) = Dedup.Maintenance.Pruner.Reachable(repository, repository.Catalog.Snapshots());
+        var packs = repository.IndexEntries().Where(e => !trees.Contains(e.Key)).Select(e => e.Value.Pack).ToHashSet();
+        return Directory.EnumerateFiles(System.IO.Path.Combine(repo, "packs"), "*", SearchOption.AllDirectories)
+            .Where(f => packs.Contains(Core.BlockId.Parse(System.IO.Path.GetFileName(f)))).ToList();
+    }
+
     public static RestoreResult Restore(string repo, Snapshot snapshot, string target, params string[] include)
     {
         using var repository = Open(repo);
