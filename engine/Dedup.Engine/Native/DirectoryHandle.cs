@@ -157,11 +157,19 @@ public sealed partial class DirectoryHandle : IDisposable
     }
 
     /// <summary><see cref="Stat"/>, or null when nothing is there (ENOENT, or ENOTDIR: this directory was replaced by a file).</summary>
-    public FileStatus? TryStat(string name)
+    public unsafe FileStatus? TryStat(string name)
     {
-        try { return Stat(name); }
-        catch (FileNotFoundException) { return null; }
-        catch (IOException e) when (e.HResult == Errno.NotDirectory) { return null; }
+        if (name == Self) return StatSelf();
+        Span<byte> scratch = stackalloc byte[NulTerminated.ScratchSize];
+        int errno;
+        FileStatus status;
+        fixed (byte* p = Name(name, scratch)) errno = Posix.Statx(Fd, p, LibC.AtSymlinkNoFollow, out status);
+        return errno switch
+        {
+            0 => status,
+            Errno.NoEntry or Errno.NotDirectory => null,
+            _ => throw Errno.Exception(errno, ChildPath(name)),
+        };
     }
 
     /// <summary>The directory itself; needs no permission on it (AT_EMPTY_PATH), unlike a lookup of ".".</summary>
