@@ -161,7 +161,7 @@ public static class PlanCommands
             if (parse.GetValue(output) is { Length: > 0 } file)
             {
                 string path = Path.GetFullPath(file);
-                Storage.DurableFile.Write(path, System.Text.Encoding.UTF8.GetBytes(text.ToString()), Path.GetDirectoryName(path)!);
+                Core.DurableFile.Write(path, System.Text.Encoding.UTF8.GetBytes(text.ToString()), Path.GetDirectoryName(path)!);
             }
             else Console.Out.Write(text.ToString());
             if (!report.Ok) context.Error("objectives not met");

@@ -33,9 +33,6 @@ public interface IBlockLoader
     int LoadBlock(BlockId id, ref byte[] buffer);
 
     bool TryLocate(BlockId id, out BlockLocation location);
-
-    /// <summary>How this repository names content (plain or keyed), to verify what was restored.</summary>
-    Crypto.ContentHasher Hasher { get; }
 }
 
 /// <summary>A loader that serves a whole file's blocks faster than one at a time: the remote one batches, coalesces

@@ -1,5 +1,4 @@
 using Dedup.Core;
-using Dedup.Storage;
 
 namespace Dedup.Crypto;
 

@@ -23,7 +23,6 @@ public sealed class RemoteBlockLoader(Repository.Repository repository, IObjectS
 
     public int PacksFetched => _fetching.Count;
 
-    public Crypto.ContentHasher Hasher => repository.Hasher;
 
     public bool TryLocate(BlockId id, out BlockLocation location) => repository.TryLocate(id, out location);
 

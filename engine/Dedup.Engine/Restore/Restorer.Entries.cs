@@ -173,7 +173,7 @@ public sealed partial class Restorer
             var buffer = t_buffer is { } b && b.Length >= location.RawLength ? b : (t_buffer = new byte[location.RawLength]);
             long at = layout.Next(location.RawLength);
             if (RandomAccess.Read(handle, buffer.AsSpan(0, location.RawLength), at) != location.RawLength
-                || loader.Hasher.Hash(buffer.AsSpan(0, location.RawLength)) != id)
+                || trees.Hasher.Hash(buffer.AsSpan(0, location.RawLength)) != id)
                 throw new CorruptDataException($"{storedPath}: restored content does not match the snapshot");
         }
         if (RandomAccess.GetLength(handle) != node.Size) throw new CorruptDataException($"{storedPath}: restored file has another length than the snapshot's");

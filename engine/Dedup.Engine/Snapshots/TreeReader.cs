@@ -13,6 +13,9 @@ public sealed class TreeReader(Catalog catalog, Crypto.ContentHasher hasher, IBl
     public const int CachedEntries = 50_000;
 
     private readonly ConcurrentDictionary<BlockId, Tree> _cache = new();
+
+    /// <summary>How this repository names content (plain or keyed): trees are checked with it, and restored files too.</summary>
+    public Crypto.ContentHasher Hasher => hasher;
     private int _cachedEntries;
 
     public Tree Load(BlockId id)

@@ -1,6 +1,6 @@
 using Dedup.Native;
 
-namespace Dedup.Storage;
+namespace Dedup.Core;
 
 /// <summary>The one way this project makes a file appear: write a temp file, fsync it, rename it into
 /// place, fsync the directory. A reader sees the old state or the whole new file, never a part.</summary>
