@@ -191,7 +191,7 @@ public static class Checker
         bool damaged = badBlocks.Count > 0;
         foreach (var snapshot in snapshots)
         {
-            try { damaged |= !AllBlocksIndexed(repository, trees, snapshot.Root, visited); }
+            try { damaged |= !AllBlocksIndexed(repository, trees, snapshot.Root, visited); } // a tree that fails to load is damage too
             catch (CorruptDataException) { damaged = true; }
         }
         if (repository.Config.IsCurrent) CheckRebuildable(repository, snapshots, visited, report);
@@ -219,15 +219,12 @@ public static class Checker
             report.Errors.Add($"tree {tree.ToShortString()} has no blob in any pack (the catalog could not be rebuilt without it)");
     }
 
-    private static bool AllBlocksIndexed(Repository.Repository repository, TreeReader trees, BlockId tree, HashSet<BlockId> visited)
+    private static bool AllBlocksIndexed(Repository.Repository repository, TreeReader trees, BlockId root, HashSet<BlockId> visited)
     {
-        if (!visited.Add(tree)) return true;
         bool ok = true;
-        foreach (var node in trees.Load(tree).Nodes)
-        {
-            if (node.Type == NodeType.Directory) ok &= AllBlocksIndexed(repository, trees, node.Subtree, visited);
-            else if (node.Type == NodeType.File) ok &= node.Content.All(b => repository.TryLocate(b, out _));
-        }
+        foreach (var (_, tree) in trees.EachTreeOnce([root], visited))
+            foreach (var node in tree.Nodes)
+                if (node.Type == NodeType.File) ok &= node.Content.All(b => repository.TryLocate(b, out _));
         return ok;
     }
 

@@ -95,20 +95,11 @@ public static class Pruner
     /// <summary>Every tree and block (tree blobs included) some snapshot reaches.</summary>
     public static (HashSet<BlockId> Trees, HashSet<BlockId> Blocks) Reachable(Repository.Repository repository, IEnumerable<Snapshot> snapshots)
     {
-        var reader = repository.CreateTreeReader();
         var trees = new HashSet<BlockId>();
         var blocks = new HashSet<BlockId>();
-        var stack = new Stack<BlockId>(snapshots.Select(s => s.Root));
-        while (stack.Count > 0)
-        {
-            var tree = stack.Pop();
-            if (!trees.Add(tree)) continue;
-            foreach (var node in reader.Load(tree).Nodes)
-            {
-                if (node.Type == NodeType.Directory) stack.Push(node.Subtree);
-                else if (node.Type == NodeType.File) blocks.UnionWith(node.Content);
-            }
-        }
+        foreach (var (_, tree) in repository.CreateTreeReader().EachTreeOnce(snapshots.Select(s => s.Root), trees))
+            foreach (var node in tree.Nodes)
+                if (node.Type == NodeType.File) blocks.UnionWith(node.Content);
         blocks.UnionWith(trees); // format 2: each tree is also a blob a rebuild of the catalog reads
         return (trees, blocks);
     }

@@ -40,21 +40,12 @@ public static class SnapshotSync
 
     /// <summary>Every tree under <paramref name="root"/> is a blob that re-hashes to its id and decodes (or a tree the
     /// catalog holds). <paramref name="present"/> holds the trees already found complete, with everything under them:
-    /// snapshots share most of their trees, so each is read once per sync.</summary>
+    /// snapshots share most of their trees, so each is read once per sync. It gains this walk's trees only when the
+    /// whole walk succeeds: a tree whose subtree is missing is not complete.</summary>
     private static void RequireTrees(Repository repository, BlockId root, HashSet<BlockId> present)
     {
-        var trees = repository.CreateTreeReader();
-        var seen = new List<BlockId>();
-        var pending = new Stack<BlockId>([root]);
-        while (pending.Count > 0)
-        {
-            var id = pending.Pop();
-            if (present.Contains(id)) continue;
-            if (!repository.Catalog.HasTree(id) && !repository.TryLocate(id, out _)) throw new CorruptDataException($"tree {id.ToShortString()} is in no pack");
-            seen.Add(id);
-            foreach (var node in trees.Load(id).Nodes) // re-hashed against its id
-                if (node.Type == NodeType.Directory) pending.Push(node.Subtree);
-        }
+        var seen = new HashSet<BlockId>(present);
+        foreach (var _ in repository.CreateTreeReader().EachTreeOnce([root], seen)) { } // each re-hashed against its id
         present.UnionWith(seen);
     }
 }

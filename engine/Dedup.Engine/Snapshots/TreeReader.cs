@@ -21,6 +21,39 @@ public sealed class TreeReader(Catalog catalog, Crypto.ContentHasher hasher, IBl
     public Tree Load(BlockId id)
     {
         if (_cache.TryGetValue(id, out var cached)) return cached;
+        var tree = Read(id);
+        if (Interlocked.Add(ref _cachedEntries, tree.Nodes.Count) > CachedEntries)
+        {
+            _cache.Clear();
+            Interlocked.Exchange(ref _cachedEntries, tree.Nodes.Count);
+        }
+        _cache[id] = tree;
+        return tree;
+    }
+
+    /// <summary>
+    /// Every tree under <paramref name="roots"/>, each once (<paramref name="visited"/> holds the trees already seen,
+    /// here or by an earlier call, and gains each tree once it has loaded), in no particular order. Trees are not
+    /// cached: a walk that visits each tree once only ages them into the old generation, where a check of many
+    /// snapshots left hundreds of MB of garbage. A tree that fails to load throws; the trees under it are not visited.
+    /// </summary>
+    public IEnumerable<(BlockId Id, Tree Tree)> EachTreeOnce(IEnumerable<BlockId> roots, HashSet<BlockId> visited)
+    {
+        var pending = new Stack<BlockId>(roots);
+        while (pending.Count > 0)
+        {
+            var id = pending.Pop();
+            if (visited.Contains(id)) continue;
+            var tree = _cache.TryGetValue(id, out var cached) ? cached : Read(id);
+            visited.Add(id);
+            foreach (var node in tree.Nodes)
+                if (node.Type == NodeType.Directory) pending.Push(node.Subtree);
+            yield return (id, tree);
+        }
+    }
+
+    private Tree Read(BlockId id)
+    {
         // Blob first: a format-2 backup keeps no tree in the catalog (ADR 0009), and a catalog lookup that misses
         // costs a LiteDB index walk, several times what reading the blob costs. The catalog's copy serves when the
         // pack is not here (recovered from a mirror without its packs) or damaged.
@@ -37,14 +70,7 @@ public sealed class TreeReader(Catalog catalog, Crypto.ContentHasher hasher, IBl
         bytes ??= catalog.LoadTree(id)
             ?? throw new CorruptDataException($"tree {id.ToShortString()} is missing (in neither the catalog nor a pack)");
         if (hasher.Hash(bytes) != id) throw new CorruptDataException($"tree {id.ToShortString()} is damaged (content hash mismatch)");
-        var tree = TreeCodec.Decode(bytes);
-        if (Interlocked.Add(ref _cachedEntries, tree.Nodes.Count) > CachedEntries)
-        {
-            _cache.Clear();
-            Interlocked.Exchange(ref _cachedEntries, tree.Nodes.Count);
-        }
-        _cache[id] = tree;
-        return tree;
+        return TreeCodec.Decode(bytes);
     }
 
     /// <summary>The node at an absolute stored path ("/a/b"), or null. "/" has no node: use the snapshot root.</summary>
