@@ -12,8 +12,13 @@ tools=${TOOLS:-"dedup restic borg"}
 mkdir -p "$work"
 export RESTIC_PASSWORD=bench DEDUP_PASSWORD=bench BORG_UNKNOWN_UNENCRYPTED_REPO_ACCESS_IS_OK=yes BORG_RELOCATED_REPO_ACCESS_IS_OK=yes
 
-dotnet build -c Release "$here/../cli/Dedup.Cli" -v q -nologo >/dev/null
-dll="$here/../cli/Dedup.Cli/bin/Release/net10.0/dedup.dll"
+# dedup as installed (scripts/publish.sh: one ReadyToRun binary), or DEDUP_BIN=jit for the build's dedup.dll run by
+# `dotnet` (JIT-compiled at every start), or DEDUP_BIN=PATH for another binary.
+case ${DEDUP_BIN:-published} in
+  published) READY_TO_RUN=true "$here/../scripts/publish.sh" linux-x64 "$work/dedup-bin" >/dev/null; dedup_cmd="$work/dedup-bin/dedup" ;;
+  jit) dotnet build -c Release "$here/../cli/Dedup.Cli" -v q -nologo >/dev/null; dedup_cmd="dotnet $here/../cli/Dedup.Cli/bin/Release/net10.0/dedup.dll" ;;
+  *) dedup_cmd=$DEDUP_BIN ;;
+esac
 case ${DATASET:-a} in
   a) gen="$work/gen"   create=create   mutate=mutate   one="templates/07/template-1207.html" ;;
   b) gen="$work/gen-b" create=create-b mutate=mutate-b one="automations/l1/l0/l0/l0/l0/l0/flow-4.yaml" ;;
@@ -39,11 +44,11 @@ size() { du -sb "$1" | cut -f1; }
 record() { printf '%s\t%s\t%s\t%s\t\t\t\n' "$1" "$2" "$3" "$4" >> "$results"; }
 
 # dedup-plain: a plaintext dedup repository, to measure what encryption costs.
-init()    { case $1 in dedup) dotnet "$dll" -r "$2" init -q ;; dedup-plain) dotnet "$dll" -r "$2" init -q --encryption none ;; restic) restic -q -r "$2" init >/dev/null ;; borg) borg init -e none "$2" ;; esac; }
-backup()  { case $1 in dedup|dedup-plain) dotnet "$dll" -r "$2" backup -q "$src" ;; restic) restic -q -r "$2" backup "$src" ;; borg) borg create "$2::s$3" "$src" ;; esac; }
+init()    { case $1 in dedup) $dedup_cmd -r "$2" init -q ;; dedup-plain) $dedup_cmd -r "$2" init -q --encryption none ;; restic) restic -q -r "$2" init >/dev/null ;; borg) borg init -e none "$2" ;; esac; }
+backup()  { case $1 in dedup|dedup-plain) $dedup_cmd -r "$2" backup -q "$src" ;; restic) restic -q -r "$2" backup "$src" ;; borg) borg create "$2::s$3" "$src" ;; esac; }
 restore() { # tool repo target [path]
   case $1 in
-    dedup|dedup-plain)  dotnet "$dll" -r "$2" restore latest ${4:+"$src/$4"} --target "$3" -q ;;
+    dedup|dedup-plain)  $dedup_cmd -r "$2" restore latest ${4:+"$src/$4"} --target "$3" -q ;;
     restic) restic -q -r "$2" restore latest --target "$3" ${4:+--include "$src/$4"} ;;
     borg)   mkdir -p "$3" && (cd "$3" && borg extract "$2::s3" ${4:+"${src#/}/$4"}) ;;
   esac
@@ -51,7 +56,7 @@ restore() { # tool repo target [path]
 
 # /usr/bin/time runs programs, not shell functions: run the functions in a child bash.
 export -f backup restore
-export dll src
+export dedup_cmd src
 
 for rep in $(seq 1 "$reps"); do
   for tool in $tools; do
