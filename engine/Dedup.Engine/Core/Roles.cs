@@ -32,6 +32,18 @@ public interface IBlockLoader
     /// returns the block's length. Restore reuses one buffer per thread instead of allocating per block.</summary>
     int LoadBlock(BlockId id, ref byte[] buffer);
 
+    /// <summary>Like <see cref="LoadBlock"/>, into <paramref name="destination"/>, which must hold the block's length as the
+    /// index gives it (a block that decodes to another length is damage). Restore decodes runs of a file's blocks side
+    /// by side into one buffer and writes them with one call.</summary>
+    int LoadBlockInto(BlockId id, Span<byte> destination)
+    {
+        byte[] buffer = [];
+        int length = LoadBlock(id, ref buffer);
+        if (length > destination.Length) throw new CorruptDataException($"block {id.ToShortString()} has {length} bytes, more than the index says");
+        buffer.AsSpan(0, length).CopyTo(destination);
+        return length;
+    }
+
     bool TryLocate(BlockId id, out BlockLocation location);
 }
 

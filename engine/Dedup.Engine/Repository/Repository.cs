@@ -345,9 +345,18 @@ public sealed class Repository : IBlockLoader, IDisposable
 
     public int LoadBlock(BlockId id, ref byte[] buffer)
     {
+        if (!BlockIndex.TryLocate(id, out var location))
+            throw new CorruptDataException($"block {id.ToShortString()} is not in the index");
+        if (buffer.Length < location.RawLength) buffer = new byte[location.RawLength];
+        return LoadBlockInto(id, buffer);
+    }
+
+    public int LoadBlockInto(BlockId id, Span<byte> destination)
+    {
         var index = BlockIndex;
         if (!index.TryLocate(id, out var location))
             throw new CorruptDataException($"block {id.ToShortString()} is not in the index");
+        if (destination.Length < location.RawLength) throw new ArgumentException("destination is shorter than the block", nameof(destination));
         byte[] stored = ArrayPool<byte>.Shared.Rent(location.StoredLength);
         try
         {
@@ -357,10 +366,9 @@ public sealed class Repository : IBlockLoader, IDisposable
                 // A prune beside this reader deleted the pack after the index was read; it stored the blocks it kept
                 // in new packs first. Look again.
                 LookAgain(index);
-                return LoadBlock(id, ref buffer);
+                return LoadBlockInto(id, destination);
             }
-            if (buffer.Length < location.RawLength) buffer = new byte[location.RawLength];
-            VerifyBlock(stored.AsSpan(0, location.StoredLength), id, location.Codec, location.Pack, buffer.AsSpan(0, location.RawLength));
+            VerifyBlock(stored.AsSpan(0, location.StoredLength), id, location.Codec, location.Pack, destination[..location.RawLength]);
             return location.RawLength;
         }
         finally { ArrayPool<byte>.Shared.Return(stored); }

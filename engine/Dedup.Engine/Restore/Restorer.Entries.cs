@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.ExceptionServices;
 using Dedup.Core;
 using Dedup.Native;
@@ -70,6 +71,7 @@ public sealed partial class Restorer
     /// of small blocks, each read, decrypted, decompressed and re-hashed) runs on one core.</summary>
     private const long ParallelFileBytes = 4 << 20;
     private const int ParallelFileBlocks = 16;
+    private const int CoalescedWriteBytes = 1 << 20;
 
     /// <summary>Writes the blocks at their offsets, stepping over the holes. Returns the end offset reached.</summary>
     private long WriteContent(SafeFileHandle handle, TreeNode node, int workers)
@@ -119,15 +121,35 @@ public sealed partial class Restorer
         {
             Parallel.For(0, runs, new ParallelOptions { MaxDegreeOfParallelism = workers }, run =>
             {
-                var buffer = t_buffer ?? [];
-                for (int i = run * content.Count / runs, end = (run + 1) * content.Count / runs; i < end; i++)
+                // Adjacent blocks are decoded side by side and written with one call: a database restored in 16 KiB
+                // blocks made a system call per block.
+                int first = run * content.Count / runs, end = (run + 1) * content.Count / runs;
+                int largest = 0;
+                for (int i = first; i < end; i++) largest = Math.Max(largest, lengths[i]);
+                var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(CoalescedWriteBytes, largest));
+                try
                 {
-                    int length = loader.LoadBlock(content[i], ref buffer);
-                    if (length != lengths[i]) throw new CorruptDataException($"block {content[i].ToShortString()} has {length} bytes, the index says {lengths[i]}");
-                    RandomAccess.Write(handle, buffer.AsSpan(0, length), offsets[i]);
-                    observer.BytesWritten(length);
+                    int filled = 0;
+                    long at = offsets[first];
+                    for (int i = first; i < end; i++)
+                    {
+                        if (filled > 0 && (filled + lengths[i] > buffer.Length || offsets[i] != at + filled))
+                        {
+                            RandomAccess.Write(handle, buffer.AsSpan(0, filled), at);
+                            observer.BytesWritten(filled);
+                            (filled, at) = (0, offsets[i]);
+                        }
+                        int length = loader.LoadBlockInto(content[i], buffer.AsSpan(filled, lengths[i]));
+                        if (length != lengths[i]) throw new CorruptDataException($"block {content[i].ToShortString()} has {length} bytes, the index says {lengths[i]}");
+                        filled += length;
+                    }
+                    if (filled > 0)
+                    {
+                        RandomAccess.Write(handle, buffer.AsSpan(0, filled), at);
+                        observer.BytesWritten(filled);
+                    }
                 }
-                t_buffer = buffer;
+                finally { ArrayPool<byte>.Shared.Return(buffer); }
             });
         }
         catch (AggregateException e) when (e.InnerExceptions.Count > 0)
