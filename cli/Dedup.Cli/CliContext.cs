@@ -53,19 +53,19 @@ public sealed class CliContext(ParseResult parse)
     /// <summary>Opens the repository. A command that writes and finds catalog.db damaged or missing (format 2) rebuilds
     /// it first, as `repair --catalog` does (the damaged file is kept beside it), and says so on stderr: an unattended
     /// backup heals the index instead of failing until someone repairs it. Readers only report the damage.</summary>
-    public Repository.Repository Open(string command, bool forWriting = false)
+    public Repository.LocalRepository Open(string command, bool forWriting = false)
     {
-        try { return Repository.Repository.Open(RepositoryPath, Catalogs, Password, command, LockWait, forWriting); }
+        try { return Repository.LocalRepository.Open(RepositoryPath, Catalogs, Password, command, LockWait, forWriting); }
         catch (CatalogDamagedException e) when (forWriting)
         {
             Error($"warning: {e.InnerException?.Message ?? e.Message}; rebuilding it from snapshots/ and packs/ (as 'dedup repair --catalog')");
-            using (var rebuilding = Repository.Repository.OpenWithNewCatalog(RepositoryPath, Catalogs, Password, LockWait, TimeProvider.System))
+            using (var rebuilding = Repository.LocalRepository.OpenWithNewCatalog(RepositoryPath, Catalogs, Password, LockWait, TimeProvider.System))
             {
                 var report = Repository.CatalogRebuilder.Run(rebuilding);
                 if (report.Problems.Count > 0)
                     throw new DedupException($"the catalog was rebuilt with {report.Problems.Count} problems (first: {report.Problems[0]}); run 'dedup repair --catalog' to see them all");
             }
-            return Repository.Repository.Open(RepositoryPath, Catalogs, Password, command, LockWait, forWriting);
+            return Repository.LocalRepository.Open(RepositoryPath, Catalogs, Password, command, LockWait, forWriting);
         }
     }
 

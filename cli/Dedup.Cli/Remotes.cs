@@ -65,7 +65,7 @@ public static class Remotes
     /// <summary>The remote restore and verify read blocks from: the one named; else, when packs the catalog lists are
     /// not here (after a catalog-only recover), the repository's remote (<see cref="Default"/>); else none. A remote
     /// that cannot be used (no credentials) is a warning: blocks whose packs are here still restore.</summary>
-    public static RemoteConnection? ForReading(CliContext context, Repository.Repository repository, string? named)
+    public static RemoteConnection? ForReading(CliContext context, Repository.LocalRepository repository, string? named)
     {
         if (named is not null) return ConnectCached(context, Resolve(context, named));
         if (!MirroredPacks.Needed(repository) || Default(context) is not { } remote) return null;

@@ -94,7 +94,7 @@ public static class CheckCommand
 
     /// <summary>The remote named, else (only when packs the catalog lists are not here) the repository's remote, to
     /// say whether it holds them. A remote that cannot be used then is a warning: the packs count as missing.</summary>
-    private static RemoteConnection? Connect(CliContext context, Repository.Repository repository, string? given)
+    private static RemoteConnection? Connect(CliContext context, Repository.LocalRepository repository, string? given)
     {
         // check judges the bucket itself: no segment cache.
         if (given is not null) return Remotes.Connect(Remotes.Resolve(context, given));

@@ -16,7 +16,7 @@ public static class InitCommand
         command.SetAction(parse => CliContext.Run(parse, context =>
         {
             string path = context.RepositoryPath;
-            if (Repository.Repository.Exists(path)) throw new Core.DedupException($"a repository already exists at {path}");
+            if (Repository.LocalRepository.Exists(path)) throw new Core.DedupException($"a repository already exists at {path}");
             bool encrypted = parse.GetValue(encryption) == RepositoryConfig.EncryptionAesGcm;
             var options = new InitOptions
             {
@@ -24,7 +24,7 @@ public static class InitCommand
                 Kdf = new KdfParameters(parse.GetValue(kdfMemory) * 1024, parse.GetValue(kdfIterations)),
             };
             options.Kdf.Validate();
-            var config = Repository.Repository.Init(path, CliContext.Catalogs, options);
+            var config = Repository.LocalRepository.Init(path, CliContext.Catalogs, options);
             if (context.Json) Console.Out.WriteLine(Format.ToJson(new { id = config.Id, repository = path, encryption = config.Encryption }));
             else context.Info($"created {(encrypted ? "encrypted" : "plaintext")} dedup repository {config.Id[..10]} at {path}"
                 + (encrypted ? "\nPlease note that knowledge of your password is required to access the repository.\nLosing your password means that your data is irrecoverably lost." : ""));

@@ -27,7 +27,7 @@ public static class KeyCommand
         var layout = new RepositoryLayout(context.RepositoryPath);
         if (!File.Exists(layout.ConfigPath)) throw new Core.DedupException($"no repository at {layout.Root} (run 'dedup init' first, or pass --repo)");
         var config = RepositoryConfig.Parse(File.ReadAllBytes(layout.ConfigPath));
-        var store = Repository.Repository.OpenKeys(layout, config);
+        var store = Repository.LocalRepository.OpenKeys(layout, config);
         var (master, key) = store.Open(context.Password());
         return (store, master, key);
     }

@@ -30,7 +30,7 @@ public static class MirrorCommand
     }
 
     /// <summary>Shared with backup --mirror.</summary>
-    public static async Task<int> PushAsync(CliContext context, Repository.Repository repository, string? remoteName, int parallel, CancellationToken ct)
+    public static async Task<int> PushAsync(CliContext context, Repository.LocalRepository repository, string? remoteName, int parallel, CancellationToken ct)
     {
         using var connection = Remotes.ConnectCached(context, Remotes.Resolve(context, remoteName));
         var report = await ProgressDisplay.RunAsync(context, $"push to {connection.Definition.Name}", "packs", counter =>

@@ -221,7 +221,7 @@ public static class PlanCommands
 
     /// <summary>A drill records itself, so it opens for writing; from read-only media (a backup disk mounted
     /// read-only during a recovery) it still runs, unrecorded.</summary>
-    private static Repository.Repository OpenForDrill(CliContext context)
+    private static Repository.LocalRepository OpenForDrill(CliContext context)
     {
         try { return context.Open("verify", forWriting: true); }
         catch (Core.RepositoryReadOnlyException) { return context.Open("verify", forWriting: false); }

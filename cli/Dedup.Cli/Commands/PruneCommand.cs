@@ -28,7 +28,7 @@ public static class PruneCommand
     }
 
     /// <summary>Shared with forget --prune.</summary>
-    public static async Task<int> RunAsync(CliContext context, Repository.Repository repository, PruneOptions options, string? remoteName, CancellationToken ct)
+    public static async Task<int> RunAsync(CliContext context, Repository.LocalRepository repository, PruneOptions options, string? remoteName, CancellationToken ct)
     {
         var report = await ProgressDisplay.RunAsync(context, "prune", "packs", _ => Pruner.RunAsync(repository, options, ct));
         MirrorPruneReport? mirror = null;

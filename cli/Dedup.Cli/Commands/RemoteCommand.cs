@@ -28,7 +28,7 @@ public static class RemoteCommand
             { name, endpoint, bucket, prefix, region, createBucket, noCheck };
         command.SetAction((parse, ct) => CliContext.RunAsync(parse, async context =>
         {
-            if (!Repository.Repository.Exists(context.RepositoryPath))
+            if (!Repository.LocalRepository.Exists(context.RepositoryPath))
                 throw new Core.DedupException($"no repository at {context.RepositoryPath} (run 'dedup init' first, or pass --repo)");
             var remote = RemoteDefinition.Create(parse.GetValue(name)!, parse.GetValue(endpoint)!, parse.GetValue(bucket)!, parse.GetValue(prefix), parse.GetValue(region));
             var registry = Remotes.Registry(context);

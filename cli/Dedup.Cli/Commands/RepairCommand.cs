@@ -50,7 +50,7 @@ public static class RepairCommand
 
     private static int RebuildCatalog(CliContext context, CancellationToken ct)
     {
-        using var repository = Repository.Repository.OpenWithNewCatalog(context.RepositoryPath, CliContext.Catalogs, context.Password, context.LockWait, TimeProvider.System);
+        using var repository = Repository.LocalRepository.OpenWithNewCatalog(context.RepositoryPath, CliContext.Catalogs, context.Password, context.LockWait, TimeProvider.System);
         var report = Repository.CatalogRebuilder.Run(repository, cancellationToken: ct);
         if (context.Json)
         {

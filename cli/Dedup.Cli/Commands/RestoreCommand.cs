@@ -94,7 +94,7 @@ public static class RestoreCommand
     /// already is) and nothing else, so with --target / it reads a handful of paths, not the machine. Everything
     /// must be saved: a path the snapshot could not read stops the restore before anything is written.
     /// </summary>
-    private static async Task<Snapshot?> SafetySnapshotAsync(Repository.Repository repository, Snapshot snapshot, string target, string[] include, CancellationToken ct)
+    private static async Task<Snapshot?> SafetySnapshotAsync(Repository.LocalRepository repository, Snapshot snapshot, string target, string[] include, CancellationToken ct)
     {
         var restorer = new Restorer(repository, repository.CreateTreeReader(), NullRestoreObserver.Instance);
         var replaced = restorer.ExistingTargets(snapshot, include, target);

@@ -9,7 +9,7 @@ namespace Dedup.Backup;
 /// catalog record.</summary>
 public static class BackupRunner
 {
-    public static async Task<BackupResult> RunAsync(Repository.Repository repository, BackupRequest request, IBackupObserver observer, TimeProvider clock, CancellationToken ct)
+    public static async Task<BackupResult> RunAsync(Repository.LocalRepository repository, BackupRequest request, IBackupObserver observer, TimeProvider clock, CancellationToken ct)
     {
         var start = clock.GetUtcNow();
         var catalog = repository.Catalog;

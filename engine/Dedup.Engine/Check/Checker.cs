@@ -38,7 +38,7 @@ public static class Checker
 
     /// <param name="samplePercent">With read-data, read only this share of the packs (chosen by their ids).</param>
     /// <param name="copies">Where packs the local store lacks may be; null: a missing pack is damage.</param>
-    public static CheckReport Run(Repository.Repository repository, bool readData, Action<long, long>? progress = null, double samplePercent = 100,
+    public static CheckReport Run(Repository.LocalRepository repository, bool readData, Action<long, long>? progress = null, double samplePercent = 100,
         IPackCopies? copies = null, CancellationToken cancellationToken = default)
     {
         var report = new CheckReport();
@@ -85,7 +85,7 @@ public static class Checker
         return report;
     }
 
-    private static void Damaged(Repository.Repository repository, CheckReport report, HashSet<BlockId> badBlocks, BlockId pack, string problem)
+    private static void Damaged(Repository.LocalRepository repository, CheckReport report, HashSet<BlockId> badBlocks, BlockId pack, string problem)
     {
         report.DamagedPacks[pack.ToString()] = problem;
         report.Errors.Add($"pack {pack}: {problem}");
@@ -96,24 +96,24 @@ public static class Checker
     }
 
     /// <summary>A pack's entries as the catalog lists them, read when that pack is checked: never the whole index at once.</summary>
-    private static List<KeyValuePair<BlockId, BlockLocation>> Indexed(Repository.Repository repository, BlockId pack) =>
+    private static List<KeyValuePair<BlockId, BlockLocation>> Indexed(Repository.LocalRepository repository, BlockId pack) =>
         repository.Catalog.Blocks([pack]).ToList();
 
     /// <summary>Names the snapshots and files that the given damaged blocks (and any block the index lacks) affect.</summary>
-    public static void MapDamage(Repository.Repository repository, HashSet<BlockId> badBlocks, CheckReport report)
+    public static void MapDamage(Repository.LocalRepository repository, HashSet<BlockId> badBlocks, CheckReport report)
     {
         var trees = repository.CreateTreeReader();
         foreach (var snapshot in repository.Catalog.Snapshots()) ReportDamage(repository, trees, snapshot, badBlocks, report);
     }
 
     /// <summary>The blocks of the given packs, per the index.</summary>
-    public static HashSet<BlockId> BlocksIn(Repository.Repository repository, IEnumerable<BlockId> packs)
+    public static HashSet<BlockId> BlocksIn(Repository.LocalRepository repository, IEnumerable<BlockId> packs)
     {
         var set = packs.ToHashSet();
         return repository.IndexEntries().Where(kv => set.Contains(kv.Value.Pack)).Select(kv => kv.Key).ToHashSet();
     }
 
-    private static void CheckPack(Repository.Repository repository, BlockId pack, long length, List<KeyValuePair<BlockId, BlockLocation>> indexed,
+    private static void CheckPack(Repository.LocalRepository repository, BlockId pack, long length, List<KeyValuePair<BlockId, BlockLocation>> indexed,
         bool readData, CheckReport report)
     {
         if (!repository.Packs.Exists(pack)) throw new CorruptDataException("pack file is missing");
@@ -127,7 +127,7 @@ public static class Checker
 
     /// <summary>Packs only held elsewhere, read from there a few at a time and checked as a local pack is: the bytes
     /// hash to the name, the trailer parses and matches the index, every block verifies.</summary>
-    private static Task CheckCopiesAsync(Repository.Repository repository, IPackCopies copies, List<BlockId> packs,
+    private static Task CheckCopiesAsync(Repository.LocalRepository repository, IPackCopies copies, List<BlockId> packs,
         HashSet<BlockId> badBlocks, CheckReport report, Action progress,
         CancellationToken cancellationToken) =>
         Parallel.ForEachAsync(packs, new ParallelOptions { MaxDegreeOfParallelism = CopiesInFlight, CancellationToken = cancellationToken }, async (pack, ct) =>
@@ -167,7 +167,7 @@ public static class Checker
 
     /// <summary>Verifies every block of a pack held in memory, then its name; throws naming every damaged block.
     /// Returns the number of blocks read.</summary>
-    private static long VerifyContent(Repository.Repository repository, BlockId pack, byte[] bytes, List<PackEntry> entries)
+    private static long VerifyContent(Repository.LocalRepository repository, BlockId pack, byte[] bytes, List<PackEntry> entries)
     {
         bool hashOk = BlockId.Hash(bytes) == pack;
         var damaged = new List<string>();
@@ -181,7 +181,7 @@ public static class Checker
         return entries.Count;
     }
 
-    private static void CheckSnapshots(Repository.Repository repository, HashSet<BlockId> badBlocks, CheckReport report)
+    private static void CheckSnapshots(Repository.LocalRepository repository, HashSet<BlockId> badBlocks, CheckReport report)
     {
         var trees = repository.CreateTreeReader();
         var snapshots = repository.Catalog.Snapshots();
@@ -201,7 +201,7 @@ public static class Checker
 
     /// <summary>Format 2: the catalog must be rebuildable from the files: every snapshot has its file (holding the
     /// same snapshot), every tree a blob in a pack.</summary>
-    private static void CheckRebuildable(Repository.Repository repository, IReadOnlyList<Snapshot> snapshots, HashSet<BlockId> trees, CheckReport report)
+    private static void CheckRebuildable(Repository.LocalRepository repository, IReadOnlyList<Snapshot> snapshots, HashSet<BlockId> trees, CheckReport report)
     {
         var files = repository.SnapshotFiles.List().ToHashSet(StringComparer.Ordinal);
         foreach (var snapshot in snapshots)
@@ -219,7 +219,7 @@ public static class Checker
             report.Errors.Add($"tree {tree.ToShortString()} has no blob in any pack (the catalog could not be rebuilt without it)");
     }
 
-    private static bool AllBlocksIndexed(Repository.Repository repository, TreeReader trees, BlockId root, HashSet<BlockId> visited)
+    private static bool AllBlocksIndexed(Repository.LocalRepository repository, TreeReader trees, BlockId root, HashSet<BlockId> visited)
     {
         bool ok = true;
         foreach (var (_, tree) in trees.EachTreeOnce([root], visited))
@@ -228,7 +228,7 @@ public static class Checker
         return ok;
     }
 
-    private static void ReportDamage(Repository.Repository repository, TreeReader trees, Snapshot snapshot, HashSet<BlockId> badBlocks, CheckReport report)
+    private static void ReportDamage(Repository.LocalRepository repository, TreeReader trees, Snapshot snapshot, HashSet<BlockId> badBlocks, CheckReport report)
     {
         try
         {

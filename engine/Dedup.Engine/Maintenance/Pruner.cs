@@ -34,7 +34,7 @@ public sealed record PruneReport
 /// </summary>
 public static class Pruner
 {
-    public static async Task<PruneReport> RunAsync(Repository.Repository repository, PruneOptions options, CancellationToken cancellationToken)
+    public static async Task<PruneReport> RunAsync(Repository.LocalRepository repository, PruneOptions options, CancellationToken cancellationToken)
     {
         var snapshots = repository.Catalog.Snapshots();
         var (liveTrees, liveBlocks) = Reachable(repository, snapshots);
@@ -93,7 +93,7 @@ public static class Pruner
     }
 
     /// <summary>Every tree and block (tree blobs included) some snapshot reaches.</summary>
-    public static (HashSet<BlockId> Trees, HashSet<BlockId> Blocks) Reachable(Repository.Repository repository, IEnumerable<Snapshot> snapshots)
+    public static (HashSet<BlockId> Trees, HashSet<BlockId> Blocks) Reachable(Repository.LocalRepository repository, IEnumerable<Snapshot> snapshots)
     {
         var trees = new HashSet<BlockId>();
         var blocks = new HashSet<BlockId>();

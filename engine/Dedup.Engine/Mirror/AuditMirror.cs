@@ -51,7 +51,7 @@ public static class AuditMirror
 
     /// <summary>Uploads the local audit records the bucket lacks; replaces damaged segments; folds many into one.
     /// Returns how many records were uploaded.</summary>
-    public static async Task<int> PushAsync(Repository.Repository repository, IObjectStore store, List<string> problems, Action<long>? uploaded,
+    public static async Task<int> PushAsync(Repository.LocalRepository repository, IObjectStore store, List<string> problems, Action<long>? uploaded,
         CancellationToken cancellationToken)
     {
         var sealer = repository.Protection.CatalogSealer;

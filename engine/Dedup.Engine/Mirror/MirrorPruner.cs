@@ -13,7 +13,7 @@ public sealed record MirrorPruneReport(int SegmentsReplaced, int PacksDeleted, l
 /// </summary>
 public static class MirrorPruner
 {
-    public static async Task<MirrorPruneReport> RunAsync(Repository.Repository repository, IObjectStore store, PushOptions options, CancellationToken cancellationToken)
+    public static async Task<MirrorPruneReport> RunAsync(Repository.LocalRepository repository, IObjectStore store, PushOptions options, CancellationToken cancellationToken)
     {
         // Everything current must be mirrored first: the new segment records only verified packs.
         await new MirrorPusher(repository, store, options).PushAsync(cancellationToken);

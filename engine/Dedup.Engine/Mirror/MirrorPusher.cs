@@ -40,7 +40,7 @@ public sealed record PushReport
 /// at any moment leaves only verified packs recorded; objects are immutable and named by content, so the next
 /// push uploads only what is missing.
 /// </summary>
-public sealed class MirrorPusher(Repository.Repository repository, IObjectStore store, PushOptions options)
+public sealed class MirrorPusher(Repository.LocalRepository repository, IObjectStore store, PushOptions options)
 {
     private readonly List<CatalogRecord> _pendingPacks = [];
     private readonly SemaphoreSlim _segmentLock = new(1, 1);
@@ -121,14 +121,14 @@ public sealed class MirrorPusher(Repository.Repository repository, IObjectStore 
     }
 
     /// <summary>Trees as catalog records: recovery from the bucket needs them before it has any pack.</summary>
-    public static IEnumerable<CatalogRecord> TreeRecords(Repository.Repository repository, IEnumerable<BlockId> trees) =>
+    public static IEnumerable<CatalogRecord> TreeRecords(Repository.LocalRepository repository, IEnumerable<BlockId> trees) =>
         trees.Select(id => repository.Catalog.TreeRecord(id, () => ((IBlockLoader)repository).LoadBlock(id)));
 
     public static string TreeKey(BlockId tree) => new CatalogRecord(CatalogRecordKind.Tree, tree.ToArray(), 0, []).Key;
 
     /// <summary>config.json first (it claims the bucket for this repository; a bucket holding another repository is
     /// refused), then the key files (recovery needs them; removed keys are removed remotely too).</summary>
-    public static async Task PushRepositoryFilesAsync(Repository.Repository repository, IObjectStore store, CancellationToken cancellationToken)
+    public static async Task PushRepositoryFilesAsync(Repository.LocalRepository repository, IObjectStore store, CancellationToken cancellationToken)
     {
         byte[] localConfig = File.ReadAllBytes(repository.Layout.ConfigPath);
         try

@@ -18,7 +18,7 @@ public sealed record MirrorStatusReport(IReadOnlyList<SnapshotCopies> Snapshots,
 /// recorded as mirrored there.</summary>
 public static class MirrorStatus
 {
-    public static async Task<MirrorStatusReport> ComputeAsync(Repository.Repository repository, IObjectStore store, CancellationToken cancellationToken)
+    public static async Task<MirrorStatusReport> ComputeAsync(Repository.LocalRepository repository, IObjectStore store, CancellationToken cancellationToken)
     {
         var remote = await RemoteState.LoadAsync(store, repository.Protection.CatalogSealer, 4, cancellationToken);
         var lengths = repository.Catalog.Packs().ToDictionary(p => p.Pack, p => p.Length);

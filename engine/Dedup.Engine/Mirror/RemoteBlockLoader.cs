@@ -9,7 +9,7 @@ namespace Dedup.Mirror;
 /// blocks' byte ranges of their packs (range GETs, never whole packs). What comes from the bucket is verified like
 /// a local read: authenticated, decoded and re-hashed.
 /// </summary>
-public sealed class RemoteBlockLoader(Repository.Repository repository, IObjectStore store, CancellationToken cancellationToken) : IBlockSequenceLoader
+public sealed class RemoteBlockLoader(Repository.LocalRepository repository, IObjectStore store, CancellationToken cancellationToken) : IBlockSequenceLoader
 {
     /// <summary>Bytes of stored blocks fetched per batch of a file, and requests in flight per batch.</summary>
     private const int WindowBytes = 16 * 1024 * 1024, WindowBlocks = 512, RequestsInFlight = 8;

@@ -58,7 +58,7 @@ public static class RemoteRecovery
             created = true;
         }
 
-        using var repository = Repository.Repository.Open(root, catalogs, password, "recover", TimeSpan.Zero, forWriting: true);
+        using var repository = Repository.LocalRepository.Open(root, catalogs, password, "recover", TimeSpan.Zero, forWriting: true);
         var remote = await RemoteState.LoadAsync(store, repository.Protection.CatalogSealer, options.Parallel, cancellationToken);
         var problems = remote.DamagedSegments.Select(d => $"catalog segment {d.Segment.ToShortString()} is damaged and was skipped ({d.Problem})").ToList();
         int imported = repository.ImportCatalogRecords(remote.Records);
@@ -99,7 +99,7 @@ public static class RemoteRecovery
     }
 
     /// <summary>Fetches every pack missing (or of the wrong size) locally; each must hash to its name and parse.</summary>
-    public static async Task<int> FetchPacksAsync(Repository.Repository repository, IObjectStore store, RecoverOptions options, List<string> problems,
+    public static async Task<int> FetchPacksAsync(Repository.LocalRepository repository, IObjectStore store, RecoverOptions options, List<string> problems,
         CancellationToken cancellationToken)
     {
         var wanted = repository.Catalog.Packs()
@@ -126,7 +126,7 @@ public static class RemoteRecovery
     /// block) and writes it durably in place of the local copy, which stays as it was when that fails. A restore
     /// skips the block pass: it verifies each block as it reads it anyway. A repository that cannot take the pack
     /// (a full disk) is a <see cref="RepositoryWriteException"/>: every later pack would fail the same way.</summary>
-    public static async Task FetchPackAsync(Repository.Repository repository, IObjectStore store, BlockId pack, bool verifyBlocks,
+    public static async Task FetchPackAsync(Repository.LocalRepository repository, IObjectStore store, BlockId pack, bool verifyBlocks,
         CancellationToken cancellationToken)
     {
         var bytes = await store.GetAsync(RemoteLayout.Pack(pack), cancellationToken);

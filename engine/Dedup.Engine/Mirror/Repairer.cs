@@ -21,7 +21,7 @@ public sealed record RepairReport
 /// </summary>
 public static class Repairer
 {
-    public static async Task<RepairReport> RunAsync(Repository.Repository repository, IObjectStore store, int parallel, CancellationToken cancellationToken)
+    public static async Task<RepairReport> RunAsync(Repository.LocalRepository repository, IObjectStore store, int parallel, CancellationToken cancellationToken)
     {
         var report = new RepairReport();
         var local = Checker.Run(repository, readData: true);

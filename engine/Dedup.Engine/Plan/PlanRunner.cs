@@ -24,7 +24,7 @@ public delegate Task<string?> Pinger(string url, CancellationToken cancellationT
 /// does not stop the others; the result says whether anything failed. The plan's and each set's <see cref="Hooks"/>
 /// wrap the whole run and the set's part of it.
 /// </summary>
-public sealed class PlanRunner(Repository.Repository repository, BackupPlan plan, IObjectStore? remote, CommandRunner commands, Pinger? ping = null)
+public sealed class PlanRunner(Repository.LocalRepository repository, BackupPlan plan, IObjectStore? remote, CommandRunner commands, Pinger? ping = null)
 {
     private static readonly TimeSpan HookTimeout = TimeSpan.FromMinutes(30);
     private readonly List<AuditRecord> _records = [];

@@ -39,7 +39,7 @@ public static class PlanStatus
 {
     public static readonly TimeSpan DrillMaxAge = TimeSpan.FromDays(8), CheckMaxAge = TimeSpan.FromHours(48);
 
-    public static PlanStatusReport Compute(Repository.Repository repository, BackupPlan plan, DateTimeOffset now, MirrorStatusReport? mirror)
+    public static PlanStatusReport Compute(Repository.LocalRepository repository, BackupPlan plan, DateTimeOffset now, MirrorStatusReport? mirror)
     {
         var snapshots = repository.Catalog.Snapshots();
         var audit = repository.Catalog.Audit();

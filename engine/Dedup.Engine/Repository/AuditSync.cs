@@ -10,7 +10,7 @@ namespace Dedup.Repository;
 /// </summary>
 public static class AuditSync
 {
-    public static int Run(Repository repository)
+    public static int Run(LocalRepository repository)
     {
         var files = repository.AuditFiles.List().ToHashSet(StringComparer.Ordinal);
         var stored = repository.Catalog.StoredAudit();
@@ -31,7 +31,7 @@ public static class AuditSync
         return copied;
     }
 
-    private static bool Opens(Repository repository, string id, byte[] record)
+    private static bool Opens(LocalRepository repository, string id, byte[] record)
     {
         try { repository.Catalog.OpenAudit(id, record); return true; }
         catch (CorruptDataException) { return false; }

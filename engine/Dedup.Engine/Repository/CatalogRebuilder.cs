@@ -5,14 +5,14 @@ namespace Dedup.Repository;
 public sealed record CatalogRebuildReport(int Packs, long Blocks, int Snapshots, IReadOnlyList<string> Problems);
 
 /// <summary>
-/// Fills an empty catalog (<see cref="Repository.OpenWithNewCatalog"/>) from the files of a format-2 repository:
+/// Fills an empty catalog (<see cref="LocalRepository.OpenWithNewCatalog"/>) from the files of a format-2 repository:
 /// each pack's trailer gives its blocks, each snapshot file its root, and the trees come from their blobs,
 /// walked down from the roots (docs/format.md, "Snapshot files and rebuilding the catalog"). A pack whose trailer
 /// fails is reported and kept (check names what it held); nothing is deleted.
 /// </summary>
 public static class CatalogRebuilder
 {
-    public static CatalogRebuildReport Run(Repository repository, IProgress<int>? packsDone = null, CancellationToken cancellationToken = default)
+    public static CatalogRebuildReport Run(LocalRepository repository, IProgress<int>? packsDone = null, CancellationToken cancellationToken = default)
     {
         var problems = new List<string>();
         int packs = 0;

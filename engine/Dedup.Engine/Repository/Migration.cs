@@ -13,7 +13,7 @@ public sealed record MigrationReport(int FromVersion, int ToVersion, int TreesSt
 /// </summary>
 public static class Migration
 {
-    public static async Task<MigrationReport> RunAsync(Repository repository, int workers, CancellationToken cancellationToken)
+    public static async Task<MigrationReport> RunAsync(LocalRepository repository, int workers, CancellationToken cancellationToken)
     {
         int from = repository.Config.Version;
         if (repository.Config.IsCurrent) return new MigrationReport(from, from, 0, 0);

@@ -22,7 +22,7 @@ public sealed class PackAssembler : IBlockSaver, IAsyncDisposable
     /// (the shared pool keeps dozens of MiB-sized arrays per core).</summary>
     public static readonly ArrayPool<byte> BlockBuffers = ArrayPool<byte>.Create(PackFormat.MaxBlockSize, 4);
 
-    private readonly Repository _repository;
+    private readonly LocalRepository _repository;
     private readonly Channel<(BlockId Id, byte[] Buffer, int Length, BlobKind Kind)> _queue;
     private readonly ConcurrentDictionary<BlockId, byte> _pending = new();
     private readonly Task[] _workers;
@@ -57,7 +57,7 @@ public sealed class PackAssembler : IBlockSaver, IAsyncDisposable
 
     private readonly bool _repacking;
 
-    internal PackAssembler(Repository repository, int workers, bool repacking)
+    internal PackAssembler(LocalRepository repository, int workers, bool repacking)
     {
         _repository = repository;
         _repacking = repacking;

@@ -13,7 +13,7 @@ public static class SnapshotSync
 {
     public sealed record Result(int Added, int Removed, IReadOnlyList<string> Problems);
 
-    public static Result Run(Repository repository)
+    public static Result Run(LocalRepository repository)
     {
         var files = repository.SnapshotFiles.List().ToHashSet(StringComparer.Ordinal);
         var known = repository.Catalog.SnapshotIds().ToHashSet(StringComparer.Ordinal);
@@ -42,7 +42,7 @@ public static class SnapshotSync
     /// catalog holds). <paramref name="present"/> holds the trees already found complete, with everything under them:
     /// snapshots share most of their trees, so each is read once per sync. It gains this walk's trees only when the
     /// whole walk succeeds: a tree whose subtree is missing is not complete.</summary>
-    private static void RequireTrees(Repository repository, BlockId root, HashSet<BlockId> present)
+    private static void RequireTrees(LocalRepository repository, BlockId root, HashSet<BlockId> present)
     {
         var seen = new HashSet<BlockId>(present);
         foreach (var _ in repository.CreateTreeReader().EachTreeOnce([root], seen)) { } // each re-hashed against its id

@@ -100,7 +100,7 @@ public class ReadersBesideWritersTests : IDisposable
         var second = TestRepository.Backup(repo, [source]);
 
         using var writer = TestRepository.Open(repo);
-        using var reader = Repository.Repository.Open(repo, TestRepository.Catalogs, () => TestRepository.Password, "test reader", TimeSpan.Zero, forWriting: false);
+        using var reader = Repository.LocalRepository.Open(repo, TestRepository.Catalogs, () => TestRepository.Password, "test reader", TimeSpan.Zero, forWriting: false);
         Assert.True(reader.BesideWriter);
         Assert.Equal([first.Id, second.Id], reader.Catalog.Snapshots().Select(s => s.Id));
         Assert.True(reader.TryLocate(second.Root, out _)); // the reader's index is read now, before the prune

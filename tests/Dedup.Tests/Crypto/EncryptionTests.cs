@@ -219,7 +219,7 @@ public class EncryptionTests : IDisposable
         Assert.Equal(0, cli.Run("backup", _source).ExitCode);
         Assert.Equal(0, cli.Run("check", "--read-data").ExitCode);
         Assert.Equal(1, cli.Run("key", "list").ExitCode);
-        using var repository = Repository.Repository.Open(_sandbox.Path("repo"), TestRepository.Catalogs, () => throw new InvalidOperationException("asked"), "t", TimeSpan.Zero, false);
+        using var repository = Repository.LocalRepository.Open(_sandbox.Path("repo"), TestRepository.Catalogs, () => throw new InvalidOperationException("asked"), "t", TimeSpan.Zero, false);
         Assert.Equal(PackFormat.SchemePlain, repository.Protection.Sealer.Scheme);
     }
 }

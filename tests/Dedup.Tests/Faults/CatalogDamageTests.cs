@@ -70,7 +70,7 @@ public class CatalogDamageTests
             }
             catch (DedupException) { }
 
-            using (var repository = Repository.Repository.OpenWithNewCatalog(repo, TestRepository.Catalogs, () => TestRepository.Password, TimeSpan.FromSeconds(10), TimeProvider.System))
+            using (var repository = Repository.LocalRepository.OpenWithNewCatalog(repo, TestRepository.Catalogs, () => TestRepository.Password, TimeSpan.FromSeconds(10), TimeProvider.System))
                 Assert.Empty(CatalogRebuilder.Run(repository).Problems);
             using (var repository = TestRepository.Open(repo))
             {

@@ -258,7 +258,7 @@ public class DiskFullTests(ITestOutputHelper output)
     private static void AssertAsItWas(string repo, Snapshot snapshot, string source, string target)
     {
         Assert.Empty(Directory.EnumerateFiles(Path.Combine(repo, "tmp")));
-        using var repository = Repository.Repository.Open(repo, TestRepository.Catalogs, () => TestRepository.Password, "test", TimeSpan.FromSeconds(10), forWriting: false);
+        using var repository = Repository.LocalRepository.Open(repo, TestRepository.Catalogs, () => TestRepository.Password, "test", TimeSpan.FromSeconds(10), forWriting: false);
         Assert.Equal([snapshot.Id], repository.Catalog.Snapshots().Select(s => s.Id));
         var report = Checker.Run(repository, readData: true);
         Assert.True(report.Ok, string.Join('\n', report.Errors));

@@ -52,7 +52,7 @@ public class PackAssemblerTests
         File.WriteAllText(directory, "not a directory");
     }
 
-    private static async Task SaveRandomBlocksAsync(Dedup.Repository.Repository repository, PackAssembler assembler, int count, int seed)
+    private static async Task SaveRandomBlocksAsync(Dedup.Repository.LocalRepository repository, PackAssembler assembler, int count, int seed)
     {
         var rng = new Random(seed);
         var block = new byte[4096];

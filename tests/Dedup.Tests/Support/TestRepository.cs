@@ -21,7 +21,7 @@ public static class TestRepository
     public static string Create(Sandbox sandbox, string name = "repo", bool encrypted = true, ChunkerParameters? chunker = null)
     {
         string path = sandbox.Path(name);
-        Repository.Repository.Init(path, Catalogs, new InitOptions
+        Repository.LocalRepository.Init(path, Catalogs, new InitOptions
         {
             Chunker = chunker ?? SmallChunks,
             PackSize = 256 * 1024,
@@ -31,7 +31,7 @@ public static class TestRepository
         return path;
     }
 
-    public static Repository.Repository Open(string path) => Repository.Repository.Open(path, Catalogs, () => Password, "test", TimeSpan.FromSeconds(10), forWriting: true);
+    public static Repository.LocalRepository Open(string path) => Repository.LocalRepository.Open(path, Catalogs, () => Password, "test", TimeSpan.FromSeconds(10), forWriting: true);
 
     public static Snapshot Backup(string repo, IReadOnlyList<string> paths, SnapshotKind? kind = null)
     {

@@ -18,18 +18,19 @@ public enum CatalogAccess { Create, ReadWrite, ReadOnly }
 public sealed record InitOptions
 {
     public ChunkerParameters Chunker { get; init; } = ChunkerParameters.Default;
-    public int PackSize { get; init; } = Repository.DefaultPackSize;
+    public int PackSize { get; init; } = LocalRepository.DefaultPackSize;
     /// <summary>The first key's password; null makes a plaintext repository.</summary>
     public string? Password { get; init; }
     public KdfParameters Kdf { get; init; } = KdfParameters.Default;
 }
 
 /// <summary>
-/// An open repository: config, catalog, pack store and the block index, under the repository lock. The index is
-/// read from the catalog when a block is first asked for: listing snapshots or trees never pays for it.
+/// An open repository in a local directory (its mirror in a bucket is the remote side): config, catalog, pack store
+/// and the block index, under the repository lock. The index is read when a block is first asked for: listing
+/// snapshots never pays for it.
 /// Thread safe for loading blocks; writes go through a <see cref="PackAssembler"/>.
 /// </summary>
-public sealed class Repository : IBlockLoader, IDisposable
+public sealed class LocalRepository : IBlockLoader, IDisposable
 {
     public const int DefaultPackSize = 16 * 1024 * 1024;
 
@@ -39,7 +40,7 @@ public sealed class Repository : IBlockLoader, IDisposable
     private readonly bool _savesIndex;
     private readonly List<Indexing.BlockIndex> _retiredIndexes = [];
 
-    private Repository(RepositoryLayout layout, RepositoryConfig config, Protection protection, Catalog catalog, LocalPackStore packs, RepositoryLock repositoryLock, bool forWriting)
+    private LocalRepository(RepositoryLayout layout, RepositoryConfig config, Protection protection, Catalog catalog, LocalPackStore packs, RepositoryLock repositoryLock, bool forWriting)
     {
         (Layout, Config, Protection, Catalog, Packs, _lock) = (layout, config, protection, catalog, packs, repositoryLock);
         // Only commands that write the repository save the index: a reader (a dry run, a verify) writes nothing.
@@ -106,7 +107,7 @@ public sealed class Repository : IBlockLoader, IDisposable
     /// writer left: temp files are removed and complete packs the catalog does not know are verified and indexed.
     /// Without it, a repository on read-only media opens without writing anything (not even the lock).</summary>
     /// <param name="password">Asked only when the repository is encrypted; checked before anything is locked or written.</param>
-    public static Repository Open(string root, CatalogFactory catalogFactory, Func<string> password, string command, TimeSpan lockWait, bool forWriting) =>
+    public static LocalRepository Open(string root, CatalogFactory catalogFactory, Func<string> password, string command, TimeSpan lockWait, bool forWriting) =>
         OpenUnderLock(root, password, command, lockWait, forWriting, recover: forWriting, accept: null,
             (layout, config, writable) => OpenCatalogStore(catalogFactory, layout, config, writable ? CatalogAccess.ReadWrite : CatalogAccess.ReadOnly));
 
@@ -118,7 +119,7 @@ public sealed class Repository : IBlockLoader, IDisposable
     /// store <paramref name="openStore"/> gives; everything opened so far is closed again when a step fails.
     /// <paramref name="accept"/> may refuse the repository before the password is asked; with <paramref name="recover"/>,
     /// what a killed writer left is finished (<see cref="Recover"/>).</summary>
-    private static Repository OpenUnderLock(string root, Func<string> password, string command, TimeSpan lockWait, bool forWriting, bool recover,
+    private static LocalRepository OpenUnderLock(string root, Func<string> password, string command, TimeSpan lockWait, bool forWriting, bool recover,
         Action<RepositoryLayout, RepositoryConfig>? accept, Func<RepositoryLayout, RepositoryConfig, bool, ICatalogStore> openStore)
     {
         var layout = new RepositoryLayout(root);
@@ -140,7 +141,7 @@ public sealed class Repository : IBlockLoader, IDisposable
                 ? new FileCatalogStore(new SnapshotFiles(layout), new AuditFiles(layout), packs, protection.Sealer)
                 : openStore(layout, config, repositoryLock.Writable);
             catalog = new Catalog(store, protection.Sealer, compressTrees: config.IsCurrent);
-            var repository = new Repository(layout, config, protection, catalog, packs, repositoryLock, forWriting);
+            var repository = new LocalRepository(layout, config, protection, catalog, packs, repositoryLock, forWriting);
             if (recover) repository.Recover();
             return repository;
         }
@@ -165,7 +166,7 @@ public sealed class Repository : IBlockLoader, IDisposable
     /// <summary>Opens a format-2 repository for <c>repair --catalog</c>: under the lock, the current catalog (if any)
     /// is moved aside as <c>catalog.db.damaged-TIME</c> and an empty one created; <see cref="CatalogRebuilder"/> fills it.
     /// Nothing else is recovered first: the rebuild itself is the recovery.</summary>
-    public static Repository OpenWithNewCatalog(string root, CatalogFactory catalogFactory, Func<string> password, TimeSpan lockWait, TimeProvider clock) =>
+    public static LocalRepository OpenWithNewCatalog(string root, CatalogFactory catalogFactory, Func<string> password, TimeSpan lockWait, TimeProvider clock) =>
         OpenUnderLock(root, password, "repair --catalog", lockWait, forWriting: true, recover: false,
             accept: (layout, config) =>
             {
