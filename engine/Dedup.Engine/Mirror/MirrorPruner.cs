@@ -18,7 +18,8 @@ public static class MirrorPruner
         // Everything current must be mirrored first: the new segment records only verified packs.
         await new MirrorPusher(repository, store, options).PushAsync(cancellationToken);
         var remote = await RemoteState.LoadAsync(store, repository.Protection.CatalogSealer, options.Parallel, cancellationToken);
-        SnapshotPacks.For(repository, out var trees);
+        var trees = new HashSet<BlockId>();
+        foreach (var _ in repository.CreateTreeReader().EachTreeOnce(repository.Catalog.Snapshots().Select(s => s.Root), trees)) { }
         var local = repository.Catalog.ExportRecords().Concat(MirrorPusher.TreeRecords(repository, trees)).ToList();
         var localKeys = local.Select(r => r.Key).ToHashSet(StringComparer.Ordinal);
         var localPacks = repository.Catalog.Packs().Select(p => p.Pack).ToHashSet();

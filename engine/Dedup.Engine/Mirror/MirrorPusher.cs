@@ -86,7 +86,7 @@ public sealed class MirrorPusher(Repository.LocalRepository repository, IObjectS
         // The closing segment: trees, then snapshots only once every pack they need is recorded as mirrored.
         var final = new List<CatalogRecord>(_pendingPacks);
         var snapshotPacks = SnapshotPacks.For(repository, out var trees);
-        final.AddRange(TreeRecords(repository, trees.Where(t => !remote.RecordKeys.Contains(TreeKey(t)))));
+        final.AddRange(TreeRecords(repository, trees.Where(t => !remote.RecordKeys.Contains(CatalogRecord.KeyOf(t)))));
         var complete = snapshotPacks
             .Where(s => s.UnlocatedBlocks == 0 && s.Packs.All(mirrored.Contains))
             .Select(s => CatalogRecord.KeyOf(s.Snapshot.Id)).ToHashSet(StringComparer.Ordinal);
@@ -123,8 +123,6 @@ public sealed class MirrorPusher(Repository.LocalRepository repository, IObjectS
     /// <summary>Trees as catalog records: recovery from the bucket needs them before it has any pack.</summary>
     public static IEnumerable<CatalogRecord> TreeRecords(Repository.LocalRepository repository, IEnumerable<BlockId> trees) =>
         trees.Select(id => repository.Catalog.TreeRecord(id, () => ((IBlockLoader)repository).LoadBlock(id)));
-
-    public static string TreeKey(BlockId tree) => new CatalogRecord(CatalogRecordKind.Tree, tree.ToArray(), 0, []).Key;
 
     /// <summary>config.json first (it claims the bucket for this repository; a bucket holding another repository is
     /// refused), then the key files (recovery needs them; removed keys are removed remotely too).</summary>

@@ -111,11 +111,18 @@ public static partial class Posix
     }
 
     /// <summary>lstat, or null when nothing is at <paramref name="path"/> (ENOENT, or ENOTDIR: a parent is not a directory).</summary>
-    public static FileStatus? TryLStat(string path)
+    public static unsafe FileStatus? TryLStat(string path)
     {
-        try { return LStat(path); }
-        catch (FileNotFoundException) { return null; }
-        catch (IOException e) when (e.HResult == 20) { return null; }
+        Span<byte> scratch = stackalloc byte[NulTerminated.ScratchSize];
+        int errno;
+        FileStatus status;
+        fixed (byte* bytes = NulTerminated.Encode(path, scratch)) errno = Statx(AtFdCwd, bytes, AtSymlinkNoFollow, out status);
+        return errno switch
+        {
+            0 => status,
+            Errno.NoEntry or Errno.NotDirectory => null,
+            _ => throw Errno.Exception(errno, path),
+        };
     }
 
     private static unsafe long Nanoseconds(byte* timestamp) => *(long*)timestamp * 1_000_000_000L + *(uint*)(timestamp + 8);

@@ -346,18 +346,26 @@ public sealed class LocalRepository : IBlockLoader, IDisposable
 
     public int LoadBlock(BlockId id, ref byte[] buffer)
     {
-        if (!BlockIndex.TryLocate(id, out var location))
-            throw new CorruptDataException($"block {id.ToShortString()} is not in the index");
+        var index = BlockIndex;
+        var location = Locate(index, id);
         if (buffer.Length < location.RawLength) buffer = new byte[location.RawLength];
-        return LoadBlockInto(id, buffer);
+        return Load(index, id, location, buffer);
     }
 
     public int LoadBlockInto(BlockId id, Span<byte> destination)
     {
         var index = BlockIndex;
-        if (!index.TryLocate(id, out var location))
-            throw new CorruptDataException($"block {id.ToShortString()} is not in the index");
+        var location = Locate(index, id);
         if (destination.Length < location.RawLength) throw new ArgumentException("destination is shorter than the block", nameof(destination));
+        return Load(index, id, location, destination);
+    }
+
+    private static BlockLocation Locate(Indexing.BlockIndex index, BlockId id) =>
+        index.TryLocate(id, out var location) ? location : throw new CorruptDataException($"block {id.ToShortString()} is not in the index");
+
+    /// <summary>Reads, opens, decodes and re-hashes the block at <paramref name="location"/> into <paramref name="destination"/>.</summary>
+    private int Load(Indexing.BlockIndex index, BlockId id, BlockLocation location, Span<byte> destination)
+    {
         byte[] stored = ArrayPool<byte>.Shared.Rent(location.StoredLength);
         try
         {

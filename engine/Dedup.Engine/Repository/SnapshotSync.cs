@@ -44,8 +44,8 @@ public static class SnapshotSync
     /// whole walk succeeds: a tree whose subtree is missing is not complete.</summary>
     private static void RequireTrees(LocalRepository repository, BlockId root, HashSet<BlockId> present)
     {
-        var seen = new HashSet<BlockId>(present);
-        foreach (var _ in repository.CreateTreeReader().EachTreeOnce([root], seen)) { } // each re-hashed against its id
+        var seen = new HashSet<BlockId>();
+        foreach (var _ in repository.CreateTreeReader().EachTreeOnce([root], seen, skip: present)) { } // each re-hashed against its id
         present.UnionWith(seen);
     }
 }

@@ -21,4 +21,6 @@ public sealed record CatalogRecord(CatalogRecordKind Kind, byte[] Id, long PackL
     public string Key => $"{(int)Kind}:{Convert.ToHexStringLower(Id)}";
 
     public static string KeyOf(string snapshotId) => $"{(int)CatalogRecordKind.Snapshot}:{Convert.ToHexStringLower(Encoding.UTF8.GetBytes(snapshotId))}";
+
+    public static string KeyOf(BlockId tree) => $"{(int)CatalogRecordKind.Tree}:{Convert.ToHexStringLower(tree.ToArray())}";
 }

@@ -36,14 +36,15 @@ public sealed class TreeReader(Catalog catalog, Crypto.ContentHasher hasher, IBl
     /// here or by an earlier call, and gains each tree once it has loaded), in no particular order. Trees are not
     /// cached: a walk that visits each tree once only ages them into the old generation, where a check of many
     /// snapshots left hundreds of MB of garbage. A tree that fails to load throws; the trees under it are not visited.
+    /// Trees in <paramref name="skip"/> are neither visited nor descended into.
     /// </summary>
-    public IEnumerable<(BlockId Id, Tree Tree)> EachTreeOnce(IEnumerable<BlockId> roots, HashSet<BlockId> visited)
+    public IEnumerable<(BlockId Id, Tree Tree)> EachTreeOnce(IEnumerable<BlockId> roots, HashSet<BlockId> visited, IReadOnlySet<BlockId>? skip = null)
     {
         var pending = new Stack<BlockId>(roots);
         while (pending.Count > 0)
         {
             var id = pending.Pop();
-            if (visited.Contains(id)) continue;
+            if (visited.Contains(id) || skip?.Contains(id) == true) continue;
             var tree = _cache.TryGetValue(id, out var cached) ? cached : Read(id);
             visited.Add(id);
             foreach (var node in tree.Nodes)
