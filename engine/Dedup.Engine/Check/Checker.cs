@@ -44,7 +44,6 @@ public static class Checker
         var report = new CheckReport();
         if (repository.BesideWriter)
             report.Notes.Add("another dedup process is writing the repository: its files were checked as of now, catalog.db was not read");
-        var badBlocks = new HashSet<BlockId>();
         var packs = repository.Catalog.Packs();
         var toRead = new List<BlockId>();
         long done = 0;
@@ -63,41 +62,36 @@ public static class Checker
                 }
                 else
                 {
-                    Damaged(repository, report, badBlocks, pack, $"pack file is missing, here and on {copies.Name}");
+                    Damaged(report, pack, $"pack file is missing, here and on {copies.Name}");
                     progress?.Invoke(++done, packs.Count);
                 }
                 continue;
             }
             progress?.Invoke(++done, packs.Count);
-            try { CheckPack(repository, pack, length, Indexed(repository, pack), read, report); }
+            try { CheckPack(repository, pack, length, read, report); }
             catch (CorruptDataException) when (repository.BesideWriter && !repository.Packs.Exists(pack))
             {
                 report.Notes.Add($"pack {pack} was deleted by the writer running beside this check (a prune)");
             }
-            catch (CorruptDataException e) { Damaged(repository, report, badBlocks, pack, e.Message); }
+            catch (CorruptDataException e) { Damaged(report, pack, e.Message); }
         }
         if (toRead.Count > 0)
-            CheckCopiesAsync(repository, copies!, toRead, badBlocks, report, () => progress?.Invoke(Interlocked.Increment(ref done), packs.Count), cancellationToken)
+            CheckCopiesAsync(repository, copies!, toRead, report, () => progress?.Invoke(Interlocked.Increment(ref done), packs.Count), cancellationToken)
                 .GetAwaiter().GetResult();
+        // The blocks a restore would read from the damaged packs: where the index locates them (a block also in an
+        // intact pack, after a crash, is read from wherever the index says).
+        var badBlocks = report.DamagedPacks.Count > 0 ? BlocksIn(repository, report.DamagedPacks.Keys.Select(BlockId.Parse)) : [];
         foreach (var pack in repository.UnindexedPacks())
             report.Notes.Add($"pack {pack} is not indexed (left by an interrupted backup; the next backup indexes it)");
         CheckSnapshots(repository, badBlocks, report);
         return report;
     }
 
-    private static void Damaged(Repository.LocalRepository repository, CheckReport report, HashSet<BlockId> badBlocks, BlockId pack, string problem)
+    private static void Damaged(CheckReport report, BlockId pack, string problem)
     {
         report.DamagedPacks[pack.ToString()] = problem;
         report.Errors.Add($"pack {pack}: {problem}");
-        List<KeyValuePair<BlockId, BlockLocation>> entries;
-        try { entries = Indexed(repository, pack); }
-        catch (CorruptDataException) { entries = []; } // its catalog record is the damage reported: no blocks to name
-        foreach (var (block, _) in entries) badBlocks.Add(block);
     }
-
-    /// <summary>A pack's entries as the catalog lists them, read when that pack is checked: never the whole index at once.</summary>
-    private static List<KeyValuePair<BlockId, BlockLocation>> Indexed(Repository.LocalRepository repository, BlockId pack) =>
-        repository.Catalog.Blocks([pack]).ToList();
 
     /// <summary>Names the snapshots and files that the given damaged blocks (and any block the index lacks) affect.</summary>
     public static void MapDamage(Repository.LocalRepository repository, HashSet<BlockId> badBlocks, CheckReport report)
@@ -113,13 +107,12 @@ public static class Checker
         return repository.IndexEntries().Where(kv => set.Contains(kv.Value.Pack)).Select(kv => kv.Key).ToHashSet();
     }
 
-    private static void CheckPack(Repository.LocalRepository repository, BlockId pack, long length, List<KeyValuePair<BlockId, BlockLocation>> indexed,
-        bool readData, CheckReport report)
+    private static void CheckPack(Repository.LocalRepository repository, BlockId pack, long length, bool readData, CheckReport report)
     {
         if (!repository.Packs.Exists(pack)) throw new CorruptDataException("pack file is missing");
         if (repository.Packs.Length(pack) != length) throw new CorruptDataException($"pack file has {repository.Packs.Length(pack)} bytes, the index says {length}");
         var entries = repository.Packs.ReadEntries(pack, repository.Protection.Sealer);
-        MatchIndex(entries, indexed);
+        MatchIndex(repository, pack, entries);
         if (!readData) return;
         byte[] bytes = repository.Packs.ReadAll(pack);
         report.BlocksRead += VerifyContent(repository, pack, bytes, entries);
@@ -128,7 +121,7 @@ public static class Checker
     /// <summary>Packs only held elsewhere, read from there a few at a time and checked as a local pack is: the bytes
     /// hash to the name, the trailer parses and matches the index, every block verifies.</summary>
     private static Task CheckCopiesAsync(Repository.LocalRepository repository, IPackCopies copies, List<BlockId> packs,
-        HashSet<BlockId> badBlocks, CheckReport report, Action progress,
+        CheckReport report, Action progress,
         CancellationToken cancellationToken) =>
         Parallel.ForEachAsync(packs, new ParallelOptions { MaxDegreeOfParallelism = CopiesInFlight, CancellationToken = cancellationToken }, async (pack, ct) =>
         {
@@ -139,7 +132,7 @@ public static class Checker
                 byte[] bytes = await copies.ReadAsync(pack, ct);
                 bytesRead = bytes.Length;
                 var entries = PackReader.Parse(bytes, repository.Protection.Sealer);
-                MatchIndex(entries, Indexed(repository, pack));
+                MatchIndex(repository, pack, entries);
                 blocks = VerifyContent(repository, pack, bytes, entries);
             }
             catch (CorruptDataException e) { problem = $"only on {copies.Name}, and that copy is damaged ({e.Message})"; }
@@ -149,21 +142,31 @@ public static class Checker
                 report.BlocksRead += blocks;
                 report.BytesReadElsewhere += bytesRead;
                 report.PacksReadElsewhere.Add(pack.ToString());
-                if (problem is not null) Damaged(repository, report, badBlocks, pack, problem);
+                if (problem is not null) Damaged(report, pack, problem);
             }
             progress();
         });
 
-    private static void MatchIndex(List<PackEntry> trailer, List<KeyValuePair<BlockId, BlockLocation>> indexed)
+    /// <summary>The pack's trailer against what says where its blocks are: the catalog's own list of the pack when it
+    /// keeps one, else (the trailer is the list, ADR 0010) the block index built from it.</summary>
+    private static void MatchIndex(Repository.LocalRepository repository, BlockId pack, List<PackEntry> trailer)
     {
         var entries = trailer.ToDictionary(e => e.Block);
-        foreach (var (block, location) in indexed)
+        if (repository.Catalog.OwnList(pack) is { } listed)
         {
-            if (!entries.TryGetValue(block, out var entry) || entry.Offset != location.Offset || entry.StoredLength != location.StoredLength
-                || entry.RawLength != location.RawLength || entry.Codec != location.Codec)
-                throw new CorruptDataException($"trailer does not list block {block.ToShortString()} where the index has it");
+            foreach (var (block, location) in listed)
+                if (!entries.TryGetValue(block, out var entry) || !Same(entry, location))
+                    throw new CorruptDataException($"trailer does not list block {block.ToShortString()} where the index has it");
+            return;
         }
+        foreach (var entry in trailer)
+            if (repository.TryLocate(entry.Block, out var location) && location.Pack == pack && !Same(entry, location))
+                throw new CorruptDataException($"the block index puts block {entry.Block.ToShortString()} elsewhere in this pack than its trailer does");
     }
+
+    private static bool Same(PackEntry entry, BlockLocation location) =>
+        entry.Offset == location.Offset && entry.StoredLength == location.StoredLength
+        && entry.RawLength == location.RawLength && entry.Codec == location.Codec;
 
     /// <summary>Verifies every block of a pack held in memory, then its name; throws naming every damaged block.
     /// Returns the number of blocks read.</summary>

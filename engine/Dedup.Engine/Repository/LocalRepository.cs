@@ -140,7 +140,8 @@ public sealed class LocalRepository : IBlockLoader, IDisposable
             var store = repositoryLock.Mode == LockMode.BesideWriter
                 ? new FileCatalogStore(new SnapshotFiles(layout), new AuditFiles(layout), packs, protection.Sealer)
                 : openStore(layout, config, repositoryLock.Writable);
-            catalog = new Catalog(store, protection.Sealer, compressTrees: config.IsCurrent);
+            catalog = new Catalog(store, protection.Sealer, compressTrees: config.IsCurrent,
+                trailers: config.IsCurrent ? pack => packs.ReadEntries(pack, protection.Sealer) : null);
             var repository = new LocalRepository(layout, config, protection, catalog, packs, repositoryLock, forWriting);
             if (recover) repository.Recover();
             return repository;

@@ -12,8 +12,12 @@ namespace Dedup.Snapshots;
 /// once, as blobs in packs (ADR 0009): the catalog holds only the trees of format-1 repositories, of format-2 ones
 /// written before that, and those imported from a mirror (whose packs may not be local). With
 /// <paramref name="compressTrees"/> (format 2) a tree is stored as a codec byte and its zstd frame or raw bytes, then sealed.
+/// With <paramref name="trailers"/> (format 2, ADR 0010) the record of a pack written here keeps only its length: its
+/// block list is read from the pack's own trailer, so the catalog no longer holds a third copy of every index entry.
+/// Records imported from a mirror keep their lists (those packs may be only in the bucket).
 /// </summary>
-public sealed class Catalog(ICatalogStore store, IBlobSealer sealer, bool compressTrees = false) : Indexing.IIndexSource, IDisposable
+public sealed class Catalog(ICatalogStore store, IBlobSealer sealer, bool compressTrees = false,
+    Func<BlockId, IReadOnlyList<PackEntry>>? trailers = null) : Indexing.IIndexSource, IDisposable
 {
     /// <summary>Every snapshot, each record opened and its id checked against the key it is stored under (in a
     /// plaintext repository nothing else would notice a damaged id).</summary>
@@ -57,8 +61,23 @@ public sealed class Catalog(ICatalogStore store, IBlobSealer sealer, bool compre
         return StoredTree.Decompress(Open(id.ToArray(), stored, $"tree {id.ToShortString()}"), id);
     }
 
+    /// <summary>Records a local pack whose trailer lists <paramref name="entries"/>: as its length alone when the
+    /// catalog reads trailers, else with the list sealed.</summary>
     public void AddPack(BlockId pack, long length, IReadOnlyList<PackEntry> entries) =>
-        store.AddPack(pack, length, Seal(pack.ToArray(), PackFormat.EncodeEntries(entries)));
+        store.AddPack(pack, length, trailers is null ? SealEntries(pack, entries) : InTrailer);
+
+    /// <summary>The stored form of a pack's block list that says "read the pack's trailer": sealed records are never empty.</summary>
+    private static readonly byte[] InTrailer = [];
+
+    private byte[] SealEntries(BlockId pack, IReadOnlyList<PackEntry> entries) => Seal(pack.ToArray(), PackFormat.EncodeEntries(entries));
+
+    /// <summary>The block list of a pack whose record keeps none, from its trailer; damage when that cannot be read.</summary>
+    private IReadOnlyList<PackEntry> Trailer(BlockId pack)
+    {
+        if (trailers is null) throw new CorruptDataException($"catalog record of pack {pack.ToShortString()} has no block list");
+        try { return trailers(pack); }
+        catch (IOException e) { throw new CorruptDataException($"pack {pack.ToShortString()}: its trailer cannot be read ({e.Message})", e); }
+    }
 
     public IReadOnlyList<(BlockId Pack, long Length)> Packs() => store.Packs();
 
@@ -93,17 +112,47 @@ public sealed class Catalog(ICatalogStore store, IBlobSealer sealer, bool compre
 
     /// <summary>Every indexed block with its location (of the given packs only, when <paramref name="packs"/> is set);
     /// a block in two packs (possible only after a crash) appears twice.</summary>
-    public IEnumerable<KeyValuePair<BlockId, BlockLocation>> Blocks(IEnumerable<BlockId>? packs = null)
+    /// <exception cref="CorruptDataException">a pack's list is damaged, or kept only in a trailer that is missing or damaged</exception>
+    public IEnumerable<KeyValuePair<BlockId, BlockLocation>> Blocks(IEnumerable<BlockId>? packs = null) => Blocks(packs, skipUnreadable: false);
+
+    /// <summary>For the block index, a cache: a pack whose list cannot be read is left out (its blocks are then not
+    /// found, which is what a restore or check reports, and a backup stores them again).</summary>
+    IEnumerable<KeyValuePair<BlockId, BlockLocation>> Indexing.IIndexSource.Blocks(IEnumerable<BlockId>? packs) => Blocks(packs, skipUnreadable: true);
+
+    private IEnumerable<KeyValuePair<BlockId, BlockLocation>> Blocks(IEnumerable<BlockId>? packs, bool skipUnreadable)
     {
         foreach (var (pack, sealedEntries) in packs is null ? store.PackEntries() : store.PackEntries(packs))
         {
-            var entries = Open(pack.ToArray(), sealedEntries, $"index of pack {pack.ToShortString()}");
-            if (entries.Length % PackFormat.EntrySize != 0) throw new CorruptDataException($"catalog index of pack {pack.ToShortString()} is damaged");
-            for (int i = 0; i < entries.Length; i += PackFormat.EntrySize)
+            if (sealedEntries.Length == 0)
             {
-                var e = PackFormat.ReadEntry(entries.AsSpan(i, PackFormat.EntrySize));
-                yield return new(e.Block, new BlockLocation(pack, e.Offset, e.StoredLength, e.RawLength, e.Codec));
+                IReadOnlyList<PackEntry> trailer;
+                try { trailer = Trailer(pack); }
+                catch (CorruptDataException) when (skipUnreadable) { continue; }
+                foreach (var e in trailer)
+                    yield return new(e.Block, new BlockLocation(pack, e.Offset, e.StoredLength, e.RawLength, e.Codec));
+                continue;
             }
+            foreach (var entry in Listed(pack, sealedEntries)) yield return entry;
+        }
+    }
+
+    /// <summary>The block list the catalog itself keeps for <paramref name="pack"/>; null when it keeps none (the
+    /// pack's trailer is the list) or has no such pack.</summary>
+    public List<KeyValuePair<BlockId, BlockLocation>>? OwnList(BlockId pack)
+    {
+        foreach (var (id, sealedEntries) in store.PackEntries([pack]))
+            return sealedEntries.Length == 0 ? null : Listed(id, sealedEntries).ToList();
+        return null;
+    }
+
+    private IEnumerable<KeyValuePair<BlockId, BlockLocation>> Listed(BlockId pack, byte[] sealedEntries)
+    {
+        var entries = Open(pack.ToArray(), sealedEntries, $"index of pack {pack.ToShortString()}");
+        if (entries.Length % PackFormat.EntrySize != 0) throw new CorruptDataException($"catalog index of pack {pack.ToShortString()} is damaged");
+        for (int i = 0; i < entries.Length; i += PackFormat.EntrySize)
+        {
+            var e = PackFormat.ReadEntry(entries.AsSpan(i, PackFormat.EntrySize));
+            yield return new(e.Block, new BlockLocation(pack, e.Offset, e.StoredLength, e.RawLength, e.Codec));
         }
     }
 
@@ -116,12 +165,14 @@ public sealed class Catalog(ICatalogStore store, IBlobSealer sealer, bool compre
             yield return new CatalogRecord(CatalogRecordKind.Snapshot, Encoding.UTF8.GetBytes(id), 0, record);
     }
 
-    /// <summary>The per-pack block lists alone, sealed as stored.</summary>
+    /// <summary>The per-pack block lists alone, sealed as stored; a list kept only in a pack's trailer is read from it
+    /// and sealed as the catalog would store it (the mirror's segments carry every list).</summary>
     public IEnumerable<CatalogRecord> ExportPackRecords()
     {
         var lengths = store.Packs().ToDictionary(p => p.Pack, p => p.Length);
         foreach (var (pack, entries) in store.PackEntries())
-            yield return new CatalogRecord(CatalogRecordKind.Pack, pack.ToArray(), lengths.GetValueOrDefault(pack), entries);
+            yield return new CatalogRecord(CatalogRecordKind.Pack, pack.ToArray(), lengths.GetValueOrDefault(pack),
+                entries.Length == 0 ? SealEntries(pack, Trailer(pack)) : entries);
     }
 
     /// <summary>The audit log, sealed as stored: what the mirror uploads beside the catalog.</summary>
