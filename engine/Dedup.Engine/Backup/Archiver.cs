@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Buffers;
 using Dedup.Backup.Selection;
 using Dedup.Chunking;
@@ -11,8 +12,8 @@ namespace Dedup.Backup;
 /// <summary>
 /// Walks the sources and turns them into trees and blocks. Every entry is reached relative to its parent's open
 /// directory handle, by the bytes of its name: no path length limit, no name the OS cannot give back, no symlink
-/// followed. The walk and chunking run on the calling thread;
-/// compression and packing run behind <see cref="IBlockSaver"/>. Each directory's tree goes to the saver as a blob as
+/// followed. The walk and chunking run on the calling thread, and subdirectories on other lanes while one is free
+/// (each directory's entries stay in name order whichever lane walks them); compression and packing run behind <see cref="IBlockSaver"/>. Each directory's tree goes to the saver as a blob as
 /// soon as its children are done, like any block (nothing of the walk is held until the end); the caller flushes the
 /// saver before it commits the snapshot that names them.
 /// </summary>
@@ -25,19 +26,29 @@ public sealed class Archiver
     private readonly IBackupObserver _observer;
     private readonly Exclusions _exclusions;
     private readonly bool _oneFileSystem;
-    private readonly byte[] _buffer;
+    private readonly int _chunkBufferSize;
+    // One per lane chunking a file at the time; a lane that finds none makes one (untouched pages cost nothing).
+    private readonly ConcurrentBag<byte[]> _chunkBuffers = [];
+    private readonly SemaphoreSlim _lanes = new(ExtraLanes);
     private readonly List<string> _warnings = [];
+    // Counted from every lane: changed with Interlocked only.
     private long _files, _dirs, _bytes, _filesNew, _filesChanged, _filesUnmodified, _bytesRead, _errors;
+
+    /// <summary>Lanes besides the caller's that may walk subdirectories at once. Walking many small files waits on
+    /// one system call after another (stat, the extended attribute list, open and read); with more lanes those
+    /// waits, and the hashing of what is read, overlap, while the pack assembler's workers compress.</summary>
+    private static readonly int ExtraLanes = Math.Clamp(Environment.ProcessorCount, 1, 8);
 
     public Archiver(IBlockSaver saver, ChunkerSelector chunkers, Crypto.ContentHasher hasher, TreeReader trees, IBackupObserver observer,
         Exclusions exclusions, bool oneFileSystem = false)
     {
         (_saver, _chunkers, _hasher, _trees, _observer, _exclusions, _oneFileSystem) = (saver, chunkers, hasher, trees, observer, exclusions, oneFileSystem);
-        _buffer = new byte[chunkers.ContentDefined.MaxSize * 2];
+        _chunkBufferSize = chunkers.ContentDefined.MaxSize * 2;
     }
 
-    public IReadOnlyList<string> Warnings => _warnings;
+    public IReadOnlyList<string> Warnings { get { lock (_warnings) return _warnings.ToList(); } }
 
+    /// <summary>Read once the walk is done (every lane joined).</summary>
     public SnapshotTotals Totals => new()
     {
         Files = _files, Directories = _dirs, Bytes = _bytes, FilesNew = _filesNew, FilesChanged = _filesChanged,
@@ -142,14 +153,21 @@ public sealed class Archiver
     /// this entry was named by the user (pseudo file systems are walked into only then).</summary>
     private readonly record struct Walk(ulong? Device, bool Explicit, bool ReferenceRecordsXattrs = false);
 
-    private async Task<TreeNode?> ArchiveEntryAsync(DirectoryHandle parent, string name, string path, TreeNode? refNode, Walk walk, CancellationToken ct)
+    private async Task<TreeNode?> ArchiveEntryAsync(DirectoryHandle parent, string name, string path, TreeNode? refNode, Walk walk, CancellationToken ct) =>
+        StatEntry(parent, name, path, walk, ct) is { } st ? await ArchiveStatedAsync(parent, name, path, st, refNode, walk, ct) : null;
+
+    /// <summary>The entry's status; null when it cannot be read (reported) or is excluded.</summary>
+    private FileStatus? StatEntry(DirectoryHandle parent, string name, string path, Walk walk, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
         FileStatus st;
         try { st = parent.Stat(name); }
         catch (IOException e) { ReportError(path, e); return null; }
-        if (!walk.Explicit && Excluded(path, st)) return null;
+        return !walk.Explicit && Excluded(path, st) ? null : st;
+    }
 
+    private async Task<TreeNode?> ArchiveStatedAsync(DirectoryHandle parent, string name, string path, FileStatus st, TreeNode? refNode, Walk walk, CancellationToken ct)
+    {
         TreeNode? node;
         switch (st.Type)
         {
@@ -160,14 +178,14 @@ public sealed class Archiver
                 string target;
                 try { target = parent.ReadLink(name); }
                 catch (IOException e) { ReportError(path, e); return null; }
-                _files++;
+                Interlocked.Increment(ref _files);
                 node = new TreeNode(name, NodeType.Symlink, st.Permissions, st.MtimeNs, st.Uid, st.Gid, LinkTarget: target);
                 break;
             case FileStatus.Regular:
                 node = await ArchiveFileAsync(parent, name, path, st, refNode, ct);
                 break;
             case FileStatus.Fifo or FileStatus.Socket or FileStatus.CharDevice or FileStatus.BlockDevice:
-                _files++;
+                Interlocked.Increment(ref _files);
                 node = new TreeNode(name, SpecialType(st.Type), st.Permissions, st.MtimeNs, st.Uid, st.Gid) { DeviceNumber = IsDevice(st.Type) ? st.Rdev : 0 };
                 break;
             default:
@@ -228,7 +246,7 @@ public sealed class Archiver
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException) { ReportError(path, e); return null; }
         }
-        _dirs++;
+        Interlocked.Increment(ref _dirs);
         return new TreeNode(name, NodeType.Directory, st.Permissions, st.MtimeNs, st.Uid, st.Gid, Subtree: await StoreTreeAsync(children, ct));
     }
 
@@ -240,14 +258,40 @@ public sealed class Archiver
         var names = dir.List().ToList();
         if (_exclusions.TagFiles.Count > 0 && TagFilesIn(dir, names) is { Count: > 0 } tags) names = tags;
         names.Sort(Tree.NameOrder);
-        var nodes = new List<TreeNode>(names.Count);
-        foreach (var name in names)
+        var nodes = new TreeNode?[names.Count];
+        var forked = new List<Task>();
+        walk = walk with { ReferenceRecordsXattrs = reference?.Encoding >= 2 };
+        bool failed = false;
+        try
         {
-            var node = await ArchiveEntryAsync(dir, name, AbsolutePath.Join(path, name), reference?.Find(name),
-                walk with { ReferenceRecordsXattrs = reference?.Encoding >= 2 }, ct);
-            if (node is not null) nodes.Add(node);
+            for (int i = 0; i < names.Count; i++)
+            {
+                string name = names[i], childPath = AbsolutePath.Join(path, name);
+                var refNode = reference?.Find(name);
+                if (StatEntry(dir, name, childPath, walk, ct) is not { } st) continue;
+                // A subdirectory goes to a free lane, never waiting for one: a lane's own subdirectories then run
+                // on it, so no lane ever waits for another to free up.
+                if (st.Type == FileStatus.Directory && _lanes.Wait(0))
+                {
+                    int slot = i;
+                    forked.Add(Task.Run(async () =>
+                    {
+                        try { nodes[slot] = await ArchiveStatedAsync(dir, name, childPath, st, refNode, walk, ct); }
+                        finally { _lanes.Release(); }
+                    }, CancellationToken.None)); // started whatever happens, so its lane is given back
+                    continue;
+                }
+                nodes[i] = await ArchiveStatedAsync(dir, name, childPath, st, refNode, walk, ct);
+            }
         }
-        return nodes;
+        catch { failed = true; throw; }
+        finally
+        {
+            // Forked subtrees use this directory's handle: they finish before the caller closes it.
+            try { await Task.WhenAll(forked); }
+            catch when (failed) { } // this lane's failure is the one reported
+        }
+        return nodes.OfType<TreeNode>().ToList();
     }
 
     /// <summary>The tag files (--exclude-if-present, --exclude-caches) among a directory's names whose header is as
@@ -276,12 +320,12 @@ public sealed class Archiver
 
     private async Task<TreeNode?> ArchiveFileAsync(DirectoryHandle parent, string name, string path, FileStatus st, TreeNode? refNode, CancellationToken ct)
     {
-        _files++;
+        Interlocked.Increment(ref _files);
         if (refNode is { Type: NodeType.File } && refNode.Size == st.Size && refNode.MtimeNs == st.MtimeNs
             && refNode.CtimeNs == st.CtimeNs && refNode.Inode == st.Inode && refNode.Content.All(_saver.Contains))
         {
-            _filesUnmodified++;
-            _bytes += st.Size;
+            Interlocked.Increment(ref _filesUnmodified);
+            Interlocked.Add(ref _bytes, st.Size);
             _observer.BytesProcessed(st.Size);
             _observer.FileDone(path, st.Size);
             return refNode with { Mode = st.Permissions, Uid = st.Uid, Gid = st.Gid };
@@ -301,12 +345,12 @@ public sealed class Archiver
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            _files--;
+            Interlocked.Decrement(ref _files);
             ReportError(path, e);
             return null;
         }
-        if (refNode is null) _filesNew++; else _filesChanged++;
-        _bytes += size;
+        Interlocked.Increment(ref refNode is null ? ref _filesNew : ref _filesChanged);
+        Interlocked.Add(ref _bytes, size);
         _observer.FileDone(path, size);
         return new TreeNode(name, NodeType.File, st.Permissions, st.MtimeNs, st.Uid, st.Gid, size, st.Inode, st.CtimeNs, blocks.ToArray()) { Holes = holes };
     }
@@ -337,21 +381,26 @@ public sealed class Archiver
 
     private async Task<(BlockId[] Blocks, long Size)> ChunkAsync(Stream stream, CancellationToken ct)
     {
-        var chunker = new StreamChunker(stream, _chunkers, _buffer);
-        var blocks = new List<BlockId>();
-        long size = 0;
-        while (true)
+        if (!_chunkBuffers.TryTake(out var buffer)) buffer = GC.AllocateUninitializedArray<byte>(_chunkBufferSize);
+        try
         {
-            ct.ThrowIfCancellationRequested();
-            var (id, copy, length) = NextChunk(chunker);
-            if (length == 0) break;
-            blocks.Add(id);
-            size += length;
-            if (copy is not null) await _saver.SaveAsync(id, copy, length, ct);
-            _observer.BytesProcessed(length);
+            var chunker = new StreamChunker(stream, _chunkers, buffer);
+            var blocks = new List<BlockId>();
+            long size = 0;
+            while (true)
+            {
+                ct.ThrowIfCancellationRequested();
+                var (id, copy, length) = NextChunk(chunker);
+                if (length == 0) break;
+                blocks.Add(id);
+                size += length;
+                if (copy is not null) await _saver.SaveAsync(id, copy, length, ct);
+                _observer.BytesProcessed(length);
+            }
+            Interlocked.Add(ref _bytesRead, size);
+            return (blocks.ToArray(), size);
         }
-        _bytesRead += size;
-        return (blocks.ToArray(), size);
+        finally { _chunkBuffers.Add(buffer); }
     }
 
     // Spans cannot live across an await: hash and copy (only when new) here, hand over the copy outside.
@@ -380,13 +429,13 @@ public sealed class Archiver
 
     private void Warn(string path, string message)
     {
-        _warnings.Add($"{path}: {message}");
+        lock (_warnings) _warnings.Add($"{path}: {message}");
         _observer.Warning(path, message);
     }
 
     private void ReportError(string path, Exception e)
     {
-        _errors++;
+        Interlocked.Increment(ref _errors);
         _observer.Error(path, e);
     }
 

@@ -6,19 +6,20 @@ namespace Dedup.Backup;
 /// what this run has seen, and counts what would be added. Nothing is compressed, sealed or written.</summary>
 internal sealed class DryRunSaver(Func<BlockId, bool> stored) : IBlockSaver
 {
-    private readonly HashSet<BlockId> _seen = [];
+    // The walk saves from several lanes at once.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<BlockId, byte> _seen = new();
+    private long _bytesAdded;
 
     /// <summary>Block bytes that would be added, before compression.</summary>
-    public long BytesAdded { get; private set; }
+    public long BytesAdded => Interlocked.Read(ref _bytesAdded);
 
-    public bool Contains(BlockId id) => _seen.Contains(id) || stored(id);
+    public bool Contains(BlockId id) => _seen.ContainsKey(id) || stored(id);
 
     public ValueTask<bool> SaveAsync(BlockId id, byte[] buffer, int length, CancellationToken cancellationToken, BlobKind kind = BlobKind.Data)
     {
         Repository.PackAssembler.BlockBuffers.Return(buffer);
-        if (Contains(id)) return ValueTask.FromResult(false);
-        _seen.Add(id);
-        BytesAdded += length;
+        if (stored(id) || !_seen.TryAdd(id, 0)) return ValueTask.FromResult(false);
+        Interlocked.Add(ref _bytesAdded, length);
         return ValueTask.FromResult(true);
     }
 }

@@ -64,7 +64,8 @@ public sealed class PackAssembler : IBlockSaver, IAsyncDisposable
         _packSize = repository.Config.PackSize;
         _packs = new OpenPack?[(repository.Config.Encrypted ? OpenPacksWhenEncrypted : 1) + 1];
         _treeSlot = _packs.Length - 1;
-        _queue = Channel.CreateBounded<(BlockId, byte[], int, BlobKind)>(new BoundedChannelOptions(workers) { SingleWriter = true });
+        // Several writers: a backup's walk saves from each of its lanes.
+        _queue = Channel.CreateBounded<(BlockId, byte[], int, BlobKind)>(new BoundedChannelOptions(workers));
         _workers = Enumerable.Range(0, workers).Select(_ => Task.Run(WorkAsync)).ToArray();
     }
 
