@@ -33,7 +33,7 @@ public static class IndexRunTarget
     {
         System.IO.Directory.CreateDirectory(corpus);
         var rng = new Random(2026);
-        foreach (int count in new[] { 0, 1, 64, 65, 200 })
+        foreach (int count in new[] { 0, 1, RunFormat.EntriesPerPage, RunFormat.EntriesPerPage + 1, 200 }) // empty, one, a page's edge, several pages
         {
             var pack = BlockId.Hash(BitConverter.GetBytes(count));
             var entries = Enumerable.Range(0, count)
