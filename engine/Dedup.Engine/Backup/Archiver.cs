@@ -169,6 +169,7 @@ public sealed class Archiver
     private async Task<TreeNode?> ArchiveStatedAsync(DirectoryHandle parent, string name, string path, FileStatus st, TreeNode? refNode, Walk walk, CancellationToken ct)
     {
         TreeNode? node;
+        IReadOnlyList<ExtendedAttribute>? xattrs = null;
         switch (st.Type)
         {
             case FileStatus.Directory:
@@ -182,7 +183,7 @@ public sealed class Archiver
                 node = new TreeNode(name, NodeType.Symlink, st.Permissions, st.MtimeNs, st.Uid, st.Gid, LinkTarget: target);
                 break;
             case FileStatus.Regular:
-                node = await ArchiveFileAsync(parent, name, path, st, refNode, ct);
+                (node, xattrs) = await ArchiveFileAsync(parent, name, path, st, refNode, ct);
                 break;
             case FileStatus.Fifo or FileStatus.Socket or FileStatus.CharDevice or FileStatus.BlockDevice:
                 Interlocked.Increment(ref _files);
@@ -195,7 +196,7 @@ public sealed class Archiver
         // An unchanged file (same ctime: setting an attribute changes it) keeps the attributes its reference read.
         bool unchanged = node is not null && refNode is not null && walk.ReferenceRecordsXattrs && node.Type == NodeType.File
             && ReferenceEquals(node.Blocks, refNode.Blocks);
-        return node is null ? null : Described(node, parent, name, path, st, unchanged ? refNode!.Xattrs : null);
+        return node is null ? null : Described(node, parent, name, path, st, xattrs ?? (unchanged ? refNode!.Xattrs : null));
     }
 
     private bool Excluded(string path, FileStatus st) => _exclusions.ExcludesPath(path, st.Type == FileStatus.Directory)
@@ -318,7 +319,9 @@ public sealed class Archiver
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or CorruptDataException) { return false; }
     }
 
-    private async Task<TreeNode?> ArchiveFileAsync(DirectoryHandle parent, string name, string path, FileStatus st, TreeNode? refNode, CancellationToken ct)
+    /// <summary>The file's node, and its extended attributes when it was read (they are read from the open file then).</summary>
+    private async Task<(TreeNode? Node, IReadOnlyList<ExtendedAttribute>? Xattrs)> ArchiveFileAsync(DirectoryHandle parent, string name, string path,
+        FileStatus st, TreeNode? refNode, CancellationToken ct)
     {
         Interlocked.Increment(ref _files);
         if (refNode is { Type: NodeType.File } && refNode.Size == st.Size && refNode.MtimeNs == st.MtimeNs
@@ -328,31 +331,36 @@ public sealed class Archiver
             Interlocked.Add(ref _bytes, st.Size);
             _observer.BytesProcessed(st.Size);
             _observer.FileDone(path, st.Size);
-            return refNode with { Mode = st.Permissions, Uid = st.Uid, Gid = st.Gid };
+            return (refNode with { Mode = st.Permissions, Uid = st.Uid, Gid = st.Gid }, null);
         }
 
         var blocks = new List<BlockId>();
         var holes = new List<FileHole>();
         long size;
+        IReadOnlyList<ExtendedAttribute> xattrs = [];
         _observer.FileStarted(path);
         try
         {
             using var handle = parent.OpenFile(name);
             size = await ReadContentAsync(handle, st, blocks, holes, ct);
-            var after = parent.Stat(name);
-            if (after.Size != size || after.MtimeNs != st.MtimeNs || after.CtimeNs != st.CtimeNs)
+            // Of the open file: what was read, without resolving its name again.
+            var after = Posix.FStat(handle);
+            if (after.Inode != st.Inode || after.Size != size || after.MtimeNs != st.MtimeNs || after.CtimeNs != st.CtimeNs)
                 Warn(path, "file changed while it was read; the snapshot holds what was read");
+            try { xattrs = DirectoryHandle.ReadXattrs(handle, path).Select(x => new ExtendedAttribute(x.Name, x.Value)).ToList(); }
+            catch (IOException e) { Warn(path, $"extended attributes not saved: {e.Message}"); }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             Interlocked.Decrement(ref _files);
             ReportError(path, e);
-            return null;
+            return (null, null);
         }
         Interlocked.Increment(ref refNode is null ? ref _filesNew : ref _filesChanged);
         Interlocked.Add(ref _bytes, size);
         _observer.FileDone(path, size);
-        return new TreeNode(name, NodeType.File, st.Permissions, st.MtimeNs, st.Uid, st.Gid, size, st.Inode, st.CtimeNs, blocks.ToArray()) { Holes = holes };
+        return (new TreeNode(name, NodeType.File, st.Permissions, st.MtimeNs, st.Uid, st.Gid, size, st.Inode, st.CtimeNs, blocks.ToArray()) { Holes = holes },
+            xattrs);
     }
 
     /// <summary>Chunks a file's data. A file with fewer blocks allocated than its size is read extent by extent
@@ -361,7 +369,10 @@ public sealed class Archiver
     {
         if (st.Blocks * 512 >= (ulong)st.Size)
         {
-            using var stream = new FileStream(handle, FileAccess.Read, 1);
+            // The size the walk saw, read with positional reads: no end-of-file probe, no position to query. A file
+            // that grew or shrank meanwhile is caught by the status taken after the read. A file that says it is
+            // empty is read to its end (kernel files report 0 and still have content).
+            using var stream = new FileRangeStream(handle, 0, st.Size > 0 ? st.Size : long.MaxValue);
             var (content, size) = await ChunkAsync(stream, ct);
             blocks.AddRange(content);
             return size;

@@ -2,8 +2,8 @@ using Microsoft.Win32.SafeHandles;
 
 namespace Dedup.Backup;
 
-/// <summary>A read-only view of one byte range of an open file (one data extent of a sparse file), read with
-/// positional reads so the handle's own position does not matter. Does not own the handle.</summary>
+/// <summary>A read-only view of one byte range of an open file (a whole file, or one data extent of a sparse file),
+/// read with positional reads so the handle's own position does not matter. Does not own the handle.</summary>
 internal sealed class FileRangeStream(SafeFileHandle handle, long offset, long length) : Stream
 {
     private long _position;

@@ -10,24 +10,43 @@ public sealed partial class DirectoryHandle
     /// </summary>
     public unsafe IReadOnlyList<(string Name, byte[] Value)> ReadXattrs(string name)
     {
-        string display = ChildPath(name);
         Span<byte> scratch = stackalloc byte[NulTerminated.ScratchSize];
-        var attributes = new List<(string, byte[])>();
         // A null path means the directory's own fd (the f*xattr calls).
         fixed (byte* path = XattrPath(name, scratch))
+            return ReadXattrs(Fd, path, ChildPath(name));
+    }
+
+    /// <summary>As <see cref="ReadXattrs(string)"/>, of a file already open (<see cref="OpenFile"/>): the backup reads
+    /// them while it holds the file for its content, with no path to resolve again.</summary>
+    public static unsafe IReadOnlyList<(string Name, byte[] Value)> ReadXattrs(Microsoft.Win32.SafeHandles.SafeFileHandle file, string display)
+    {
+        bool added = false;
+        try
         {
-            byte[] list = ReadXattrList(path, display);
-            fixed (byte* names = list)
+            file.DangerousAddRef(ref added);
+            return ReadXattrs((int)file.DangerousGetHandle(), null, display);
+        }
+        finally
+        {
+            if (added) file.DangerousRelease();
+        }
+    }
+
+    /// <summary>With <paramref name="path"/> null, the f*xattr calls on <paramref name="fd"/>; else the l*xattr calls on the path.</summary>
+    private static unsafe List<(string Name, byte[] Value)> ReadXattrs(int fd, byte* path, string display)
+    {
+        var attributes = new List<(string, byte[])>();
+        byte[] list = ReadXattrList(fd, path, display);
+        fixed (byte* names = list)
+        {
+            // The list is NUL-terminated names one after the other.
+            for (int start = 0; start < list.Length;)
             {
-                // The list is NUL-terminated names one after the other.
-                for (int start = 0; start < list.Length;)
-                {
-                    int end = Array.IndexOf(list, (byte)0, start);
-                    if (end < 0) break; // a name without its NUL: never from the kernel, and never read past the list
-                    if (end > start && ReadXattrValue(path, names + start, display) is { } value)
-                        attributes.Add((FileName.FromBytes(list.AsSpan(start, end - start)), value));
-                    start = end + 1;
-                }
+                int end = Array.IndexOf(list, (byte)0, start);
+                if (end < 0) break; // a name without its NUL: never from the kernel, and never read past the list
+                if (end > start && ReadXattrValue(fd, path, names + start, display) is { } value)
+                    attributes.Add((FileName.FromBytes(list.AsSpan(start, end - start)), value));
+                start = end + 1;
             }
         }
         attributes.Sort((a, b) => FileName.Compare(a.Item1, b.Item1));
@@ -66,18 +85,18 @@ public sealed partial class DirectoryHandle
         return NulTerminated.Encode($"/proc/self/fd/{Fd}/{name}", scratch);
     }
 
-    private unsafe byte[] ReadXattrList(byte* path, string display)
+    private static unsafe byte[] ReadXattrList(int fd, byte* path, string display)
     {
         while (true)
         {
-            nint size = path == null ? LibC.FListXattr(Fd, null, 0) : LibC.LListXattr(path, null, 0);
+            nint size = path == null ? LibC.FListXattr(fd, null, 0) : LibC.LListXattr(path, null, 0);
             if (size < 0 && Errno.Last == Errno.NotSupported) return [];
             if (size < 0) throw Errno.Exception(display);
             if (size == 0) return [];
             byte[] list = new byte[size];
             fixed (byte* buffer = list)
             {
-                nint length = path == null ? LibC.FListXattr(Fd, buffer, (nuint)size) : LibC.LListXattr(path, buffer, (nuint)size);
+                nint length = path == null ? LibC.FListXattr(fd, buffer, (nuint)size) : LibC.LListXattr(path, buffer, (nuint)size);
                 if (length >= 0) return list.AsSpan(0, (int)length).ToArray();
             }
             if (Errno.Last != Errno.Range) throw Errno.Exception(display); // ERANGE: an attribute came meanwhile; ask again
@@ -85,18 +104,18 @@ public sealed partial class DirectoryHandle
     }
 
     /// <summary>The value, or null when the attribute went away between the listing and this read.</summary>
-    private unsafe byte[]? ReadXattrValue(byte* path, byte* attribute, string display)
+    private static unsafe byte[]? ReadXattrValue(int fd, byte* path, byte* attribute, string display)
     {
         while (true)
         {
-            nint size = path == null ? LibC.FGetXattr(Fd, attribute, null, 0) : LibC.LGetXattr(path, attribute, null, 0);
+            nint size = path == null ? LibC.FGetXattr(fd, attribute, null, 0) : LibC.LGetXattr(path, attribute, null, 0);
             if (size < 0 && Errno.Last == Errno.NoData) return null;
             if (size < 0) throw Errno.Exception(display);
             if (size == 0) return [];
             byte[] value = new byte[size];
             fixed (byte* buffer = value)
             {
-                nint length = path == null ? LibC.FGetXattr(Fd, attribute, buffer, (nuint)size) : LibC.LGetXattr(path, attribute, buffer, (nuint)size);
+                nint length = path == null ? LibC.FGetXattr(fd, attribute, buffer, (nuint)size) : LibC.LGetXattr(path, attribute, buffer, (nuint)size);
                 if (length >= 0) return length == size ? value : value.AsSpan(0, (int)length).ToArray();
             }
             if (Errno.Last == Errno.NoData) return null;

@@ -54,6 +54,7 @@ public sealed class PackAssembler : IBlockSaver, IAsyncDisposable
     }
 
     private const int OpenPacksWhenEncrypted = 4;
+    private const int QueuedPerWorker = 8;
 
     private readonly bool _repacking;
 
@@ -64,8 +65,9 @@ public sealed class PackAssembler : IBlockSaver, IAsyncDisposable
         _packSize = repository.Config.PackSize;
         _packs = new OpenPack?[(repository.Config.Encrypted ? OpenPacksWhenEncrypted : 1) + 1];
         _treeSlot = _packs.Length - 1;
-        // Several writers: a backup's walk saves from each of its lanes.
-        _queue = Channel.CreateBounded<(BlockId, byte[], int, BlobKind)>(new BoundedChannelOptions(workers));
+        // Several writers: a backup's walk saves from each of its lanes. Room for a few blocks per worker: with one
+        // each, the walk and the workers took turns, a thread switch per small file.
+        _queue = Channel.CreateBounded<(BlockId, byte[], int, BlobKind)>(new BoundedChannelOptions(workers * QueuedPerWorker));
         _workers = Enumerable.Range(0, workers).Select(_ => Task.Run(WorkAsync)).ToArray();
     }
 
