@@ -37,10 +37,7 @@ public sealed partial class DirectoryHandle
     public unsafe void SetTimes(string name, long mtimeNs)
     {
         long* times = stackalloc long[4];
-        long seconds = Math.DivRem(mtimeNs, 1_000_000_000L, out long nanos);
-        if (nanos < 0) { seconds--; nanos += 1_000_000_000L; }
-        times[0] = times[2] = seconds;
-        times[1] = times[3] = nanos;
+        Posix.TimeSpecs(mtimeNs, times);
         if (name == Self)
         {
             if (LibC.Futimens(Fd, times) != 0) throw Errno.Exception(Path);

@@ -131,11 +131,17 @@ public static partial class Posix
     public static unsafe void SetTimes(string path, long mtimeNs)
     {
         long* times = stackalloc long[4];
+        TimeSpecs(mtimeNs, times);
+        if (UtimensatNative(AtFdCwd, path, times, AtSymlinkNoFollow) != 0) throw Error(path);
+    }
+
+    /// <summary>Fills the two timespecs (atime, mtime) of the utimensat family with one instant.</summary>
+    internal static unsafe void TimeSpecs(long mtimeNs, long* times)
+    {
         long seconds = Math.DivRem(mtimeNs, 1_000_000_000L, out long nanos);
         if (nanos < 0) { seconds--; nanos += 1_000_000_000L; }
         times[0] = times[2] = seconds;
         times[1] = times[3] = nanos;
-        if (UtimensatNative(AtFdCwd, path, times, AtSymlinkNoFollow) != 0) throw Error(path);
     }
 
     public static void LChown(string path, uint uid, uint gid)

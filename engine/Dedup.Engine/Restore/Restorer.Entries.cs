@@ -41,19 +41,27 @@ public sealed partial class Restorer
         var node = file.Node!;
         string name = AbsolutePath.Name(file.TargetPath);
         string temp = "";
+        IOException? metadataFailure = null;
         try
         {
             using (var handle = parent.CreateTempFile(out temp))
             {
-                if (node.Size > 0) RandomAccess.SetLength(handle, node.Size); // holes stay holes: only data is written
+                // Holes stay holes: only data is written, so a file with holes (a trailing one too) is given its length.
+                if (node.Holes.Count > 0) RandomAccess.SetLength(handle, node.Size);
                 long end = WriteContent(handle, node, options.Workers);
                 if (end != node.Size) throw new CorruptDataException($"{file.StoredPath}: blocks and holes add up to {end} bytes, the snapshot says {node.Size}");
+                if (options.Verify) VerifyFile(parent, temp, node, file.StoredPath);
+                // On the open file, before it has its name. A failure here still gives the file its content and name.
+                try { ApplyMetadata(handle, file, options, warnings); }
+                catch (IOException e) { metadataFailure = e; }
             }
-            if (options.Verify) VerifyFile(parent, temp, node, file.StoredPath);
-            // A real directory is refused; a symlink (even to a directory) is replaced by the rename, not followed.
-            if (parent.TryStat(name) is { Type: FileStatus.Directory })
+            // A real directory is refused (rename cannot replace one with a file); a symlink, even to a directory,
+            // is replaced by the rename, not followed.
+            try { parent.Rename(temp, name); }
+            catch (IOException) when (parent.TryStat(name) is { Type: FileStatus.Directory })
+            {
                 throw new DedupException($"{FileName.Display(file.TargetPath)} is a directory where the snapshot has a file");
-            parent.Rename(temp, name);
+            }
         }
         catch
         {
@@ -63,7 +71,7 @@ public sealed partial class Restorer
                 catch (IOException) { }
             throw;
         }
-        ApplyMetadata(parent, name, file, options, warnings);
+        if (metadataFailure is not null) ExceptionDispatchInfo.Throw(metadataFailure);
         return node.Size;
     }
 
@@ -266,22 +274,49 @@ public sealed partial class Restorer
     private static void ApplyMetadata(DirectoryHandle parent, string name, Item item, RestoreOptions options, List<string> warnings)
     {
         var node = item.Node!;
-        bool isLink = node.Type == NodeType.Symlink;
-        if (Posix.IsRoot)
+        if (s_isRoot)
         {
-            uint uid = options.NumericOwner || node.UserName is not { Length: > 0 } user ? node.Uid : Accounts.UserId(user) ?? node.Uid;
-            uint gid = options.NumericOwner || node.GroupName is not { Length: > 0 } group ? node.Gid : Accounts.GroupId(group) ?? node.Gid;
+            var (uid, gid) = Owner(node, options);
             parent.SetOwner(name, uid, gid);
         }
         foreach (var xattr in node.Xattrs)
         {
             try { parent.WriteXattr(name, xattr.Name, xattr.Value); }
-            catch (IOException e)
-            {
-                lock (warnings) warnings.Add($"{FileName.Display(item.StoredPath)}: extended attribute {FileName.Display(xattr.Name)} not restored ({e.Message})");
-            }
+            catch (IOException e) { XattrNotRestored(item, xattr, e, warnings); }
         }
-        if (!isLink) parent.SetMode(name, node.Mode);
+        if (node.Type != NodeType.Symlink) parent.SetMode(name, node.Mode);
         parent.SetTimes(name, node.MtimeNs);
+    }
+
+    /// <summary>The same, in the same order, through a regular file's open descriptor (before its rename).</summary>
+    private static void ApplyMetadata(SafeFileHandle file, Item item, RestoreOptions options, List<string> warnings)
+    {
+        var node = item.Node!;
+        string display = FileName.Display(item.TargetPath);
+        if (s_isRoot)
+        {
+            var (uid, gid) = Owner(node, options);
+            OpenFileMetadata.SetOwner(file, uid, gid, display);
+        }
+        foreach (var xattr in node.Xattrs)
+        {
+            try { OpenFileMetadata.WriteXattr(file, xattr.Name, xattr.Value, display); }
+            catch (IOException e) { XattrNotRestored(item, xattr, e, warnings); }
+        }
+        OpenFileMetadata.SetMode(file, node.Mode, display);
+        OpenFileMetadata.SetTimes(file, node.MtimeNs, display);
+    }
+
+    // The effective user does not change while a restore runs: asked once, not once per file.
+    private static readonly bool s_isRoot = Posix.IsRoot;
+
+    /// <summary>As root: by name when the name exists here, unless --numeric-owner.</summary>
+    private static (uint Uid, uint Gid) Owner(TreeNode node, RestoreOptions options) =>
+        (options.NumericOwner || node.UserName is not { Length: > 0 } user ? node.Uid : Accounts.UserId(user) ?? node.Uid,
+         options.NumericOwner || node.GroupName is not { Length: > 0 } group ? node.Gid : Accounts.GroupId(group) ?? node.Gid);
+
+    private static void XattrNotRestored(Item item, ExtendedAttribute xattr, IOException e, List<string> warnings)
+    {
+        lock (warnings) warnings.Add($"{FileName.Display(item.StoredPath)}: extended attribute {FileName.Display(xattr.Name)} not restored ({e.Message})");
     }
 }
