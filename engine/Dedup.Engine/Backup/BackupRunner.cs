@@ -9,12 +9,11 @@ namespace Dedup.Backup;
 /// catalog record.</summary>
 public static class BackupRunner
 {
-    public static async Task<BackupResult> RunAsync(Repository.LocalRepository repository, BackupRequest request, IBackupObserver observer, TimeProvider clock, CancellationToken ct)
+    public static async Task<BackupResult> RunAsync(Repository.IBackupRepository repository, BackupRequest request, IBackupObserver observer, TimeProvider clock, CancellationToken ct)
     {
         var start = clock.GetUtcNow();
-        var catalog = repository.Catalog;
         var paths = request.Stdin is not null ? ["/" + request.StdinName] : request.Paths.Select(NormalizeSource).ToList();
-        var snapshots = catalog.Snapshots();
+        var snapshots = repository.Snapshots();
 
         var kind = request.Kind ?? SnapshotKind.Incremental;
         var reference = request.Stdin is null ? SnapshotResolver.FindReference(snapshots, request.Host, paths, kind) : null;

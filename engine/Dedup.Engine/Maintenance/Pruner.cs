@@ -34,22 +34,22 @@ public sealed record PruneReport
 /// </summary>
 public static class Pruner
 {
-    public static async Task<PruneReport> RunAsync(Repository.LocalRepository repository, PruneOptions options, CancellationToken cancellationToken)
+    public static async Task<PruneReport> RunAsync(Repository.IPruneRepository repository, PruneOptions options, CancellationToken cancellationToken)
     {
-        var snapshots = repository.Catalog.Snapshots();
-        var (liveTrees, liveBlocks) = Reachable(repository, snapshots);
-        var deadTrees = repository.Catalog.TreeIds().Where(t => !liveTrees.Contains(t)).ToList();
+        var snapshots = repository.Snapshots();
+        var (liveTrees, liveBlocks) = Reachable(repository.CreateTreeReader(), snapshots);
+        var deadTrees = repository.CatalogTrees().Where(t => !liveTrees.Contains(t)).ToList();
 
         // A block counts as live in the one pack the index locates it in; other copies (left by a kill) are dead.
         var total = new Dictionary<BlockId, long>();
         var live = new Dictionary<BlockId, List<(BlockId Block, BlockLocation Location)>>();
-        foreach (var (block, location) in repository.Catalog.Blocks())
+        foreach (var (block, location) in repository.PackBlocks())
         {
             total[location.Pack] = total.GetValueOrDefault(location.Pack) + location.StoredLength;
             if (liveBlocks.Contains(block) && repository.TryLocate(block, out var indexed) && indexed.Pack == location.Pack)
                 (live.TryGetValue(location.Pack, out var list) ? list : live[location.Pack] = []).Add((block, location));
         }
-        var packs = repository.Catalog.Packs();
+        var packs = repository.PackLengths();
         long LiveBytes(BlockId pack) => live.TryGetValue(pack, out var list) ? list.Sum(b => (long)b.Location.StoredLength) : 0;
         var dead = packs.Where(p => LiveBytes(p.Pack) == 0).ToList();
         var repack = packs.Where(p => LiveBytes(p.Pack) > 0 && LiveBytes(p.Pack) < options.RepackBelow * total.GetValueOrDefault(p.Pack)).ToList();
@@ -87,17 +87,16 @@ public static class Pruner
         cancellationToken.ThrowIfCancellationRequested();
         var removed = dead.Concat(repack).Select(p => p.Pack).ToList();
         repository.RemovePacks(deadTrees, removed);
-        foreach (var pack in removed)
-            if (repository.Packs.Exists(pack)) repository.Packs.Delete(pack);
+        foreach (var pack in removed) repository.DeletePackFile(pack);
         return report;
     }
 
     /// <summary>Every tree and block (tree blobs included) some snapshot reaches.</summary>
-    public static (HashSet<BlockId> Trees, HashSet<BlockId> Blocks) Reachable(Repository.LocalRepository repository, IEnumerable<Snapshot> snapshots)
+    public static (HashSet<BlockId> Trees, HashSet<BlockId> Blocks) Reachable(TreeReader treeReader, IEnumerable<Snapshot> snapshots)
     {
         var trees = new HashSet<BlockId>();
         var blocks = new HashSet<BlockId>();
-        foreach (var (_, tree) in repository.CreateTreeReader().EachTreeOnce(snapshots.Select(s => s.Root), trees))
+        foreach (var (_, tree) in treeReader.EachTreeOnce(snapshots.Select(s => s.Root), trees))
             foreach (var node in tree.Nodes)
                 if (node.Type == NodeType.File) blocks.UnionWith(node.Content);
         blocks.UnionWith(trees); // format 2: each tree is also a blob a rebuild of the catalog reads

@@ -30,7 +30,7 @@ public sealed record InitOptions
 /// snapshots never pays for it.
 /// Thread safe for loading blocks; writes go through a <see cref="PackAssembler"/>.
 /// </summary>
-public sealed class LocalRepository : IBlockLoader, IDisposable
+public sealed class LocalRepository : IBlockLoader, IBackupRepository, IPruneRepository, IDisposable
 {
     public const int DefaultPackSize = 16 * 1024 * 1024;
 
@@ -71,6 +71,16 @@ public sealed class LocalRepository : IBlockLoader, IDisposable
     public LocalPackStore Packs { get; }
     /// <summary>Every indexed block once, in id order, streamed (ADR 0007).</summary>
     public IEnumerable<KeyValuePair<BlockId, BlockLocation>> IndexEntries() => BlockIndex.Entries();
+
+    public IReadOnlyList<Snapshot> Snapshots() => Catalog.Snapshots();
+    IEnumerable<BlockId> IPruneRepository.CatalogTrees() => Catalog.TreeIds();
+    IReadOnlyList<(BlockId Pack, long Length)> IPruneRepository.PackLengths() => Catalog.Packs();
+    IEnumerable<KeyValuePair<BlockId, BlockLocation>> IPruneRepository.PackBlocks() => Catalog.Blocks();
+
+    void IPruneRepository.DeletePackFile(BlockId pack)
+    {
+        if (Packs.Exists(pack)) Packs.Delete(pack);
+    }
     /// <summary>Format 2 only: the snapshot records as files, the truth the catalog follows.</summary>
     public SnapshotFiles SnapshotFiles { get; }
     /// <summary>Format 2 only: the audit log as files, kept the same set as the catalog's (<see cref="AuditSync"/>).</summary>

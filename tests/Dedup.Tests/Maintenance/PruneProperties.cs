@@ -76,7 +76,7 @@ public class PruneProperties
             using (var repository = TestRepository.Open(repo))
             {
                 var remaining = repository.Catalog.Snapshots();
-                var (liveTrees, liveBlocks) = Pruner.Reachable(repository, remaining);
+                var (liveTrees, liveBlocks) = Pruner.Reachable(repository.CreateTreeReader(), remaining);
                 Assert.DoesNotContain(liveBlocks, b => !repository.TryLocate(b, out _)); // nothing a snapshot needs is gone
                 Assert.DoesNotContain(liveTrees, t => !repository.TryLocate(t, out _)); // every tree is a blob
                 Assert.DoesNotContain(repository.IndexEntries().Select(e => e.Key), b => !liveBlocks.Contains(b));    // no unreferenced block
@@ -148,7 +148,7 @@ public class RepackTests
         using (var repository = TestRepository.Open(repo))
         {
             Assert.True(Checker.Run(repository, readData: true).Ok);
-            var (_, live) = Pruner.Reachable(repository, repository.Catalog.Snapshots());
+            var (_, live) = Pruner.Reachable(repository.CreateTreeReader(), repository.Catalog.Snapshots());
             if (expectRepack) Assert.True(repository.Catalog.Packs().Sum(p => p.Length) < 1.3 * live.Sum(b => repository.TryLocate(b, out var l) ? l.StoredLength : 0));
         }
         string target = sandbox.Path("target");

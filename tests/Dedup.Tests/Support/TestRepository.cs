@@ -44,7 +44,7 @@ public static class TestRepository
     public static List<string> DataPackFiles(string repo)
     {
         using var repository = Open(repo);
-        var (trees, _) = Dedup.Maintenance.Pruner.Reachable(repository, repository.Catalog.Snapshots());
+        var (trees, _) = Dedup.Maintenance.Pruner.Reachable(repository.CreateTreeReader(), repository.Catalog.Snapshots());
         var packs = repository.IndexEntries().Where(e => !trees.Contains(e.Key)).Select(e => e.Value.Pack).ToHashSet();
         return Directory.EnumerateFiles(System.IO.Path.Combine(repo, "packs"), "*", SearchOption.AllDirectories)
             .Where(f => packs.Contains(Core.BlockId.Parse(System.IO.Path.GetFileName(f)))).ToList();

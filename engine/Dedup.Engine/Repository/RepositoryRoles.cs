@@ -1,0 +1,40 @@
+using Dedup.Chunking;
+using Dedup.Core;
+using Dedup.Crypto;
+using Dedup.Snapshots;
+
+namespace Dedup.Repository;
+
+// What each writer uses of a repository, and nothing more: a backup or a prune can be read (and tested) against
+// its interface alone. Each is shaped by its one consumer. They live beside LocalRepository, their implementation,
+// because the layers (tests/Dedup.Tests/Architecture) forbid the repository from naming its consumers' namespaces.
+
+/// <summary>What a backup uses (Backup.BackupRunner): the snapshots to find its reference in, the index to skip
+/// what is stored, the pack assembler to store the rest, and the commit.</summary>
+public interface IBackupRepository
+{
+    IReadOnlyList<Snapshot> Snapshots();
+    bool TryLocate(BlockId id, out BlockLocation location);
+    ContentHasher Hasher { get; }
+    ChunkerSelector CreateChunkerSelector();
+    TreeReader CreateTreeReader();
+    PackAssembler CreatePackAssembler(int workers);
+    void CommitSnapshot(Snapshot snapshot);
+}
+
+/// <summary>What a prune uses (Maintenance.Pruner): what is live, what each pack holds, and the three steps that
+/// change the repository (repack, remove records, delete pack files), in that order.</summary>
+public interface IPruneRepository : IBlockLoader
+{
+    IReadOnlyList<Snapshot> Snapshots();
+    TreeReader CreateTreeReader();
+    /// <summary>Trees the catalog itself keeps (format 1, and those imported from a mirror).</summary>
+    IEnumerable<BlockId> CatalogTrees();
+    IReadOnlyList<(BlockId Pack, long Length)> PackLengths();
+    /// <summary>Every pack's block list (a block in two packs, after a crash, appears twice).</summary>
+    IEnumerable<KeyValuePair<BlockId, BlockLocation>> PackBlocks();
+    PackAssembler CreateRepacker(int workers);
+    void RemovePacks(IReadOnlyCollection<BlockId> trees, IReadOnlyCollection<BlockId> packs);
+    /// <summary>Deletes a pack file the catalog no longer lists (absent already: nothing to do).</summary>
+    void DeletePackFile(BlockId pack);
+}
