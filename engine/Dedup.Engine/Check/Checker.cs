@@ -38,13 +38,13 @@ public static class Checker
 
     /// <param name="samplePercent">With read-data, read only this share of the packs (chosen by their ids).</param>
     /// <param name="copies">Where packs the local store lacks may be; null: a missing pack is damage.</param>
-    public static CheckReport Run(Repository.LocalRepository repository, bool readData, Action<long, long>? progress = null, double samplePercent = 100,
+    public static CheckReport Run(Repository.ICheckRepository repository, bool readData, Action<long, long>? progress = null, double samplePercent = 100,
         IPackCopies? copies = null, CancellationToken cancellationToken = default)
     {
         var report = new CheckReport();
         if (repository.BesideWriter)
             report.Notes.Add("another dedup process is writing the repository: its files were checked as of now, catalog.db was not read");
-        var packs = repository.Catalog.Packs();
+        var packs = repository.PackLengths();
         var toRead = new List<BlockId>();
         long done = 0;
         foreach (var (pack, length) in packs)
@@ -52,7 +52,7 @@ public static class Checker
             cancellationToken.ThrowIfCancellationRequested();
             bool read = readData && (samplePercent >= 100 || BitConverter.ToUInt32(pack.ToArray()) < samplePercent / 100 * uint.MaxValue);
             report.PacksChecked++;
-            if (copies is not null && !repository.Packs.Exists(pack))
+            if (copies is not null && !repository.PackExists(pack))
             {
                 if (copies.Holds(pack, length))
                 {
@@ -69,7 +69,7 @@ public static class Checker
             }
             progress?.Invoke(++done, packs.Count);
             try { CheckPack(repository, pack, length, read, report); }
-            catch (CorruptDataException) when (repository.BesideWriter && !repository.Packs.Exists(pack))
+            catch (CorruptDataException) when (repository.BesideWriter && !repository.PackExists(pack))
             {
                 report.Notes.Add($"pack {pack} was deleted by the writer running beside this check (a prune)");
             }
@@ -94,33 +94,33 @@ public static class Checker
     }
 
     /// <summary>Names the snapshots and files that the given damaged blocks (and any block the index lacks) affect.</summary>
-    public static void MapDamage(Repository.LocalRepository repository, HashSet<BlockId> badBlocks, CheckReport report)
+    public static void MapDamage(Repository.ICheckRepository repository, HashSet<BlockId> badBlocks, CheckReport report)
     {
         var trees = repository.CreateTreeReader();
-        foreach (var snapshot in repository.Catalog.Snapshots()) ReportDamage(repository, trees, snapshot, badBlocks, report);
+        foreach (var snapshot in repository.Snapshots()) ReportDamage(repository, trees, snapshot, badBlocks, report);
     }
 
     /// <summary>The blocks of the given packs, per the index.</summary>
-    public static HashSet<BlockId> BlocksIn(Repository.LocalRepository repository, IEnumerable<BlockId> packs)
+    public static HashSet<BlockId> BlocksIn(Repository.ICheckRepository repository, IEnumerable<BlockId> packs)
     {
         var set = packs.ToHashSet();
         return repository.IndexEntries().Where(kv => set.Contains(kv.Value.Pack)).Select(kv => kv.Key).ToHashSet();
     }
 
-    private static void CheckPack(Repository.LocalRepository repository, BlockId pack, long length, bool readData, CheckReport report)
+    private static void CheckPack(Repository.ICheckRepository repository, BlockId pack, long length, bool readData, CheckReport report)
     {
-        if (!repository.Packs.Exists(pack)) throw new CorruptDataException("pack file is missing");
-        if (repository.Packs.Length(pack) != length) throw new CorruptDataException($"pack file has {repository.Packs.Length(pack)} bytes, the index says {length}");
-        var entries = repository.Packs.ReadEntries(pack, repository.Protection.Sealer);
+        if (!repository.PackExists(pack)) throw new CorruptDataException("pack file is missing");
+        if (repository.PackLength(pack) is var actual && actual != length) throw new CorruptDataException($"pack file has {actual} bytes, the index says {length}");
+        var entries = repository.ReadTrailer(pack);
         MatchIndex(repository, pack, entries);
         if (!readData) return;
-        byte[] bytes = repository.Packs.ReadAll(pack);
+        byte[] bytes = repository.ReadPack(pack);
         report.BlocksRead += VerifyContent(repository, pack, bytes, entries);
     }
 
     /// <summary>Packs only held elsewhere, read from there a few at a time and checked as a local pack is: the bytes
     /// hash to the name, the trailer parses and matches the index, every block verifies.</summary>
-    private static Task CheckCopiesAsync(Repository.LocalRepository repository, IPackCopies copies, List<BlockId> packs,
+    private static Task CheckCopiesAsync(Repository.ICheckRepository repository, IPackCopies copies, List<BlockId> packs,
         CheckReport report, Action progress,
         CancellationToken cancellationToken) =>
         Parallel.ForEachAsync(packs, new ParallelOptions { MaxDegreeOfParallelism = CopiesInFlight, CancellationToken = cancellationToken }, async (pack, ct) =>
@@ -131,7 +131,7 @@ public static class Checker
             {
                 byte[] bytes = await copies.ReadAsync(pack, ct);
                 bytesRead = bytes.Length;
-                var entries = PackReader.Parse(bytes, repository.Protection.Sealer);
+                var entries = repository.ParseTrailer(bytes);
                 MatchIndex(repository, pack, entries);
                 blocks = VerifyContent(repository, pack, bytes, entries);
             }
@@ -149,10 +149,10 @@ public static class Checker
 
     /// <summary>The pack's trailer against what says where its blocks are: the catalog's own list of the pack when it
     /// keeps one, else (the trailer is the list, ADR 0010) the block index built from it.</summary>
-    private static void MatchIndex(Repository.LocalRepository repository, BlockId pack, List<PackEntry> trailer)
+    private static void MatchIndex(Repository.ICheckRepository repository, BlockId pack, List<PackEntry> trailer)
     {
         var entries = trailer.ToDictionary(e => e.Block);
-        if (repository.Catalog.OwnList(pack) is { } listed)
+        if (repository.CatalogListOf(pack) is { } listed)
         {
             foreach (var (block, location) in listed)
                 if (!entries.TryGetValue(block, out var entry) || !Same(entry, location))
@@ -170,7 +170,7 @@ public static class Checker
 
     /// <summary>Verifies every block of a pack held in memory, then its name; throws naming every damaged block.
     /// Returns the number of blocks read.</summary>
-    private static long VerifyContent(Repository.LocalRepository repository, BlockId pack, byte[] bytes, List<PackEntry> entries)
+    private static long VerifyContent(Repository.ICheckRepository repository, BlockId pack, byte[] bytes, List<PackEntry> entries)
     {
         bool hashOk = BlockId.Hash(bytes) == pack;
         var damaged = new List<string>();
@@ -184,10 +184,10 @@ public static class Checker
         return entries.Count;
     }
 
-    private static void CheckSnapshots(Repository.LocalRepository repository, HashSet<BlockId> badBlocks, CheckReport report)
+    private static void CheckSnapshots(Repository.ICheckRepository repository, HashSet<BlockId> badBlocks, CheckReport report)
     {
         var trees = repository.CreateTreeReader();
-        var snapshots = repository.Catalog.Snapshots();
+        var snapshots = repository.Snapshots();
         // Snapshots share most of their trees: visit each tree once. Only when that finds damage are the
         // snapshots walked path by path, to name the files it affects.
         var visited = new HashSet<BlockId>();
@@ -197,22 +197,22 @@ public static class Checker
             try { damaged |= !AllBlocksIndexed(repository, trees, snapshot.Root, visited); } // a tree that fails to load is damage too
             catch (CorruptDataException) { damaged = true; }
         }
-        if (repository.Config.IsCurrent) CheckRebuildable(repository, snapshots, visited, report);
+        if (repository.RebuildableFromFiles) CheckRebuildable(repository, snapshots, visited, report);
         if (!damaged) return;
         foreach (var snapshot in snapshots) ReportDamage(repository, trees, snapshot, badBlocks, report);
     }
 
     /// <summary>Format 2: the catalog must be rebuildable from the files: every snapshot has its file (holding the
     /// same snapshot), every tree a blob in a pack.</summary>
-    private static void CheckRebuildable(Repository.LocalRepository repository, IReadOnlyList<Snapshot> snapshots, HashSet<BlockId> trees, CheckReport report)
+    private static void CheckRebuildable(Repository.ICheckRepository repository, IReadOnlyList<Snapshot> snapshots, HashSet<BlockId> trees, CheckReport report)
     {
-        var files = repository.SnapshotFiles.List().ToHashSet(StringComparer.Ordinal);
+        var files = repository.SnapshotFileIds().ToHashSet(StringComparer.Ordinal);
         foreach (var snapshot in snapshots)
         {
             if (!files.Remove(snapshot.Id)) { report.Errors.Add($"snapshot {snapshot.ShortId}: its file snapshots/{snapshot.Id} is missing"); continue; }
             try
             {
-                if (repository.Catalog.OpenSnapshot(snapshot.Id, repository.SnapshotFiles.Read(snapshot.Id)).Root != snapshot.Root)
+                if (repository.ReadSnapshotFile(snapshot.Id).Root != snapshot.Root)
                     report.Errors.Add($"snapshot {snapshot.ShortId}: its file names another root tree than the catalog");
             }
             catch (CorruptDataException e) { report.Errors.Add($"snapshot {snapshot.ShortId}: its file is damaged ({e.Message})"); }
@@ -222,7 +222,7 @@ public static class Checker
             report.Errors.Add($"tree {tree.ToShortString()} has no blob in any pack (the catalog could not be rebuilt without it)");
     }
 
-    private static bool AllBlocksIndexed(Repository.LocalRepository repository, TreeReader trees, BlockId root, HashSet<BlockId> visited)
+    private static bool AllBlocksIndexed(Repository.ICheckRepository repository, TreeReader trees, BlockId root, HashSet<BlockId> visited)
     {
         bool ok = true;
         foreach (var (_, tree) in trees.EachTreeOnce([root], visited))
@@ -231,7 +231,7 @@ public static class Checker
         return ok;
     }
 
-    private static void ReportDamage(Repository.LocalRepository repository, TreeReader trees, Snapshot snapshot, HashSet<BlockId> badBlocks, CheckReport report)
+    private static void ReportDamage(Repository.ICheckRepository repository, TreeReader trees, Snapshot snapshot, HashSet<BlockId> badBlocks, CheckReport report)
     {
         try
         {

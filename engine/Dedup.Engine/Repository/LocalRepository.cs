@@ -30,7 +30,7 @@ public sealed record InitOptions
 /// snapshots never pays for it.
 /// Thread safe for loading blocks; writes go through a <see cref="PackAssembler"/>.
 /// </summary>
-public sealed class LocalRepository : IBlockLoader, IBackupRepository, IPruneRepository, IDisposable
+public sealed class LocalRepository : IBlockLoader, IBackupRepository, IPruneRepository, ICheckRepository, IDisposable
 {
     public const int DefaultPackSize = 16 * 1024 * 1024;
 
@@ -76,6 +76,17 @@ public sealed class LocalRepository : IBlockLoader, IBackupRepository, IPruneRep
     IEnumerable<BlockId> IPruneRepository.CatalogTrees() => Catalog.TreeIds();
     IReadOnlyList<(BlockId Pack, long Length)> IPruneRepository.PackLengths() => Catalog.Packs();
     IEnumerable<KeyValuePair<BlockId, BlockLocation>> IPruneRepository.PackBlocks() => Catalog.Blocks();
+
+    bool ICheckRepository.RebuildableFromFiles => Config.IsCurrent;
+    IReadOnlyList<(BlockId Pack, long Length)> ICheckRepository.PackLengths() => Catalog.Packs();
+    List<KeyValuePair<BlockId, BlockLocation>>? ICheckRepository.CatalogListOf(BlockId pack) => Catalog.OwnList(pack);
+    bool ICheckRepository.PackExists(BlockId pack) => Packs.Exists(pack);
+    long ICheckRepository.PackLength(BlockId pack) => Packs.Length(pack);
+    List<PackEntry> ICheckRepository.ReadTrailer(BlockId pack) => Packs.ReadEntries(pack, Protection.Sealer);
+    byte[] ICheckRepository.ReadPack(BlockId pack) => Packs.ReadAll(pack);
+    List<PackEntry> ICheckRepository.ParseTrailer(byte[] pack) => PackReader.Parse(pack, Protection.Sealer);
+    IReadOnlyList<string> ICheckRepository.SnapshotFileIds() => SnapshotFiles.List().ToList();
+    Snapshot ICheckRepository.ReadSnapshotFile(string id) => Catalog.OpenSnapshot(id, SnapshotFiles.Read(id));
 
     void IPruneRepository.DeletePackFile(BlockId pack)
     {

@@ -1,6 +1,7 @@
 using Dedup.Chunking;
 using Dedup.Core;
 using Dedup.Crypto;
+using Dedup.Packs;
 using Dedup.Snapshots;
 
 namespace Dedup.Repository;
@@ -37,4 +38,34 @@ public interface IPruneRepository : IBlockLoader
     void RemovePacks(IReadOnlyCollection<BlockId> trees, IReadOnlyCollection<BlockId> packs);
     /// <summary>Deletes a pack file the catalog no longer lists (absent already: nothing to do).</summary>
     void DeletePackFile(BlockId pack);
+}
+
+/// <summary>What a check uses (Check.Checker): the catalog's packs and what lists their blocks, the pack files
+/// themselves, the index, and the snapshots with their trees and files.</summary>
+public interface ICheckRepository : IBlockLoader
+{
+    /// <summary>Another process writes the repository: its files are checked, <c>catalog.db</c> is not read.</summary>
+    bool BesideWriter { get; }
+    /// <summary>Format 2: the catalog must be rebuildable from snapshot files and tree blobs.</summary>
+    bool RebuildableFromFiles { get; }
+    IReadOnlyList<Snapshot> Snapshots();
+    TreeReader CreateTreeReader();
+    IReadOnlyList<(BlockId Pack, long Length)> PackLengths();
+    /// <summary>The block list the catalog itself keeps for a pack; null when the pack's trailer is the list (ADR 0010).</summary>
+    List<KeyValuePair<BlockId, BlockLocation>>? CatalogListOf(BlockId pack);
+    IEnumerable<KeyValuePair<BlockId, BlockLocation>> IndexEntries();
+    /// <summary>Complete pack files no catalog record lists (left by an interrupted writer).</summary>
+    IEnumerable<BlockId> UnindexedPacks();
+    bool PackExists(BlockId pack);
+    long PackLength(BlockId pack);
+    /// <summary>A local pack's trailer, authenticated.</summary>
+    List<PackEntry> ReadTrailer(BlockId pack);
+    byte[] ReadPack(BlockId pack);
+    /// <summary>The trailer of a whole pack held in memory (a copy read from elsewhere), authenticated.</summary>
+    List<PackEntry> ParseTrailer(byte[] pack);
+    /// <summary>Decodes and re-hashes one stored block; throws <see cref="CorruptDataException"/> naming it.</summary>
+    byte[] VerifyBlock(ReadOnlySpan<byte> stored, PackEntry entry, BlockId pack);
+    IReadOnlyList<string> SnapshotFileIds();
+    /// <summary>The snapshot a <c>snapshots/</c> file holds, authenticated.</summary>
+    Snapshot ReadSnapshotFile(string id);
 }
