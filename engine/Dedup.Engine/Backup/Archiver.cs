@@ -1,5 +1,5 @@
-using System.Collections.Concurrent;
 using System.Buffers;
+using System.Collections.Concurrent;
 using Dedup.Backup.Selection;
 using Dedup.Chunking;
 using Dedup.Core;
@@ -13,9 +13,10 @@ namespace Dedup.Backup;
 /// Walks the sources and turns them into trees and blocks. Every entry is reached relative to its parent's open
 /// directory handle, by the bytes of its name: no path length limit, no name the OS cannot give back, no symlink
 /// followed. The walk and chunking run on the calling thread, and subdirectories on other lanes while one is free
-/// (each directory's entries stay in name order whichever lane walks them); compression and packing run behind <see cref="IBlockSaver"/>. Each directory's tree goes to the saver as a blob as
-/// soon as its children are done, like any block (nothing of the walk is held until the end); the caller flushes the
-/// saver before it commits the snapshot that names them.
+/// (each directory's entries stay in name order whichever lane walks them); compression and packing run behind
+/// <see cref="IBlockSaver"/>. Each directory's tree goes to the saver as a blob as soon as its children are done,
+/// like any block (nothing of the walk is held until the end); the caller flushes the saver before it commits the
+/// snapshot that names them.
 /// </summary>
 public sealed class Archiver
 {

@@ -66,7 +66,8 @@ public sealed class Catalog(ICatalogStore store, IBlobSealer sealer, bool compre
     public void AddPack(BlockId pack, long length, IReadOnlyList<PackEntry> entries) =>
         store.AddPack(pack, length, trailers is null ? SealEntries(pack, entries) : InTrailer);
 
-    /// <summary>The stored form of a pack's block list that says "read the pack's trailer": sealed records are never empty.</summary>
+    /// <summary>The stored form of a pack's block list that says "read the pack's trailer". A sealed list is never
+    /// empty; a plaintext one only for a pack without blocks, whose trailer lists none either.</summary>
     private static readonly byte[] InTrailer = [];
 
     private byte[] SealEntries(BlockId pack, IReadOnlyList<PackEntry> entries) => Seal(pack.ToArray(), PackFormat.EncodeEntries(entries));
