@@ -78,3 +78,64 @@ public class OlderRepositoryTests : IDisposable
         Assert.Equal("id,email\n1,a@example.com\n", Ok("cat", first, Source + "/contacts.csv").Stdout);
     }
 }
+
+/// <summary>
+/// A format-2 repository written before ADR 0010 (Fixtures/repository-v2-lists.tar.gz, made by commit 2c3d795 with
+/// `init --kdf-memory 8 --kdf-iterations 1` and two backups of /tmp/fx2/src/app, the second after contacts.csv lost
+/// its data row): its catalog keeps every pack's block list and its index runs are of the first layout
+/// (`DDXRUN01`). It opens, restores and checks; a new backup beside it records its pack without a list; a prune
+/// and a lost catalog later, every snapshot still restores.
+/// </summary>
+public class OlderFormat2RepositoryTests : IDisposable
+{
+    private const string Source = "/tmp/fx2/src/app";
+    private readonly Sandbox _sandbox = new();
+    private readonly DedupCli _cli;
+
+    public OlderFormat2RepositoryTests()
+    {
+        using (var archive = new GZipStream(File.OpenRead(Path.Combine(AppContext.BaseDirectory, "Fixtures", "repository-v2-lists.tar.gz")), CompressionMode.Decompress))
+            TarFile.ExtractToDirectory(archive, _sandbox.Root, overwriteFiles: false);
+        _cli = new DedupCli(_sandbox.Path("repo")) { Password = "fixture-password" };
+    }
+
+    public void Dispose() => _sandbox.Dispose();
+
+    private DedupCli.Result Ok(params string[] args)
+    {
+        var result = _cli.Run(args);
+        Assert.True(result.ExitCode == 0, $"{string.Join(' ', args)}: {result}");
+        return result;
+    }
+
+    [Fact]
+    public void A_repository_with_pack_lists_in_its_catalog_and_old_runs_opens_takes_backups_prunes_and_rebuilds()
+    {
+        var snapshots = JsonDocument.Parse(Ok("snapshots", "--json").Stdout).RootElement.EnumerateArray().ToList();
+        Assert.Equal(2, snapshots.Count);
+        string first = snapshots[0].GetProperty("id").GetString()!;
+        Assert.Equal("id,email\n1,a@example.com\n", Ok("cat", first, Source + "/contacts.csv").Stdout);
+        Ok("check", "--read-data");
+
+        string target = _sandbox.Path("restored");
+        Ok("restore", "latest", "--target", target, "--verify");
+        Assert.Equal(string.Concat(Enumerable.Range(1, 5000).Select(i => i + "\n")), File.ReadAllText(target + Source + "/metrics.csv"));
+        Assert.Equal("<h1>Welcome</h1>\n", File.ReadAllText(target + Source + "/templates/welcome.html"));
+
+        // A writer replaces the runs of the first layout; the new pack's record keeps no list.
+        File.AppendAllText(target + Source + "/contacts.csv", "2,b@example.com\n");
+        Ok("backup", target + Source);
+        Assert.All(Directory.GetFiles(_sandbox.Path("repo/index"), "*.run"),
+            run => Assert.Equal("DDXRUN02"u8.ToArray(), File.ReadAllBytes(run)[..8]));
+        Ok("check", "--read-data");
+
+        Ok("forget", first);
+        Ok("prune", "--repack-below", "0.9");
+        Ok("check", "--read-data");
+        File.Delete(_sandbox.Path("repo/catalog.db"));
+        Ok("repair", "--catalog");
+        Ok("check", "--read-data");
+        Assert.Equal(2, JsonDocument.Parse(Ok("snapshots", "--json").Stdout).RootElement.GetArrayLength());
+        Assert.Equal("id,email\n2,b@example.com\n", Ok("cat", "latest", target + Source + "/contacts.csv").Stdout);
+    }
+}
