@@ -14,10 +14,11 @@ public static class StatsCommand
             var packs = repository.Catalog.Packs();
             long packBytes = packs.Sum(p => p.Length);
             long rawBytes = 0, storedBytes = 0, blocks = 0;
+            var groups = new HashSet<(Dedup.Core.BlockId, long)>(); // the members of a group share its stored bytes
             foreach (var (_, location) in repository.IndexEntries())
             {
                 rawBytes += location.RawLength;
-                storedBytes += location.StoredLength;
+                if (location.Codec != Dedup.Core.Codec.Grouped || groups.Add((location.Pack, location.Offset))) storedBytes += location.StoredLength;
                 blocks++;
             }
             long logical = snapshots.Sum(s => s.Totals.Bytes);

@@ -394,6 +394,7 @@ public sealed class Archiver
     private async Task<(BlockId[] Blocks, long Size)> ChunkAsync(Stream stream, CancellationToken ct)
     {
         if (!_chunkBuffers.TryTake(out var buffer)) buffer = GC.AllocateUninitializedArray<byte>(_chunkBufferSize);
+        using var group = new BlockGrouper(_saver);
         try
         {
             var chunker = new StreamChunker(stream, _chunkers, buffer);
@@ -402,26 +403,29 @@ public sealed class Archiver
             while (true)
             {
                 ct.ThrowIfCancellationRequested();
-                var (id, copy, length) = NextChunk(chunker);
+                var (id, copy, length) = NextChunk(chunker, group);
                 if (length == 0) break;
                 blocks.Add(id);
                 size += length;
                 if (copy is not null) await _saver.SaveAsync(id, copy, length, ct);
+                else if (group.Full) await group.FlushAsync(ct);
                 _observer.BytesProcessed(length);
             }
+            await group.FlushAsync(ct);
             Interlocked.Add(ref _bytesRead, size);
             return (blocks.ToArray(), size);
         }
         finally { _chunkBuffers.Add(buffer); }
     }
 
-    // Spans cannot live across an await: hash and copy (only when new) here, hand over the copy outside.
-    private (BlockId Id, byte[]? Copy, int Length) NextChunk(StreamChunker chunker)
+    // Spans cannot live across an await: hash and copy (only when new) here, hand over the copy outside. A new small
+    // block goes into the file's group instead of a copy of its own.
+    private (BlockId Id, byte[]? Copy, int Length) NextChunk(StreamChunker chunker, BlockGrouper group)
     {
         var chunk = chunker.Next();
         if (chunk.IsEmpty) return (default, null, 0);
         var id = _hasher.Hash(chunk);
-        if (_saver.Contains(id)) return (id, null, chunk.Length);
+        if (_saver.Contains(id) || group.Contains(id) || group.TryAdd(id, chunk)) return (id, null, chunk.Length);
         var copy = Repository.PackAssembler.BlockBuffers.Rent(chunk.Length);
         chunk.CopyTo(copy);
         return (id, copy, chunk.Length);

@@ -22,4 +22,17 @@ internal sealed class DryRunSaver(Func<BlockId, bool> stored) : IBlockSaver
         Interlocked.Add(ref _bytesAdded, length);
         return ValueTask.FromResult(true);
     }
+
+    public ValueTask<int> SaveGroupAsync(IReadOnlyList<(BlockId Id, int Length)> members, byte[] buffer, CancellationToken cancellationToken)
+    {
+        Repository.PackAssembler.BlockBuffers.Return(buffer);
+        int queued = 0;
+        foreach (var (id, length) in members)
+        {
+            if (stored(id) || !_seen.TryAdd(id, 0)) continue;
+            Interlocked.Add(ref _bytesAdded, length);
+            queued++;
+        }
+        return ValueTask.FromResult(queued);
+    }
 }

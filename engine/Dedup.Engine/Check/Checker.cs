@@ -173,12 +173,7 @@ public static class Checker
     private static long VerifyContent(Repository.ICheckRepository repository, BlockId pack, byte[] bytes, List<PackEntry> entries)
     {
         bool hashOk = BlockId.Hash(bytes) == pack;
-        var damaged = new List<string>();
-        foreach (var entry in entries)
-        {
-            try { repository.VerifyBlock(bytes.AsSpan((int)entry.Offset, entry.StoredLength), entry, pack); }
-            catch (CorruptDataException e) { damaged.Add(e.Message); }
-        }
+        var damaged = repository.VerifyBlocks(bytes, pack, entries);
         if (damaged.Count > 0) throw new CorruptDataException(string.Join("; ", damaged));
         if (!hashOk) throw new CorruptDataException("pack content does not hash to its name");
         return entries.Count;

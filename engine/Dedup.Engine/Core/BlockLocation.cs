@@ -5,6 +5,8 @@ public enum Codec : byte
     /// <summary>Stored as is: compression did not pay.</summary>
     Raw = 0,
     Zstd = 1,
+    /// <summary>One member of a group: the blob holds several small blocks (docs/format.md, ADR 0011).</summary>
+    Grouped = 2,
 }
 
 /// <summary>Where a block's stored bytes are: a byte range of one pack.</summary>

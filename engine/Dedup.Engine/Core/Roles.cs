@@ -15,6 +15,11 @@ public interface IBlockSaver
     /// it must come from). Throws <see cref="RepositoryWriteException"/> when the repository cannot be written: the
     /// backup stops there, it does not go on to the next file.</summary>
     ValueTask<bool> SaveAsync(BlockId id, byte[] buffer, int length, CancellationToken cancellationToken, BlobKind kind = BlobKind.Data);
+
+    /// <summary>Queues small data blocks of one file to be stored together as one group (ADR 0011): the buffer holds their
+    /// bytes one after the other, in the order of <paramref name="members"/>. Members already known are left out; returns
+    /// how many were queued. Takes ownership of the buffer like <see cref="SaveAsync"/>.</summary>
+    ValueTask<int> SaveGroupAsync(IReadOnlyList<(BlockId Id, int Length)> members, byte[] buffer, CancellationToken cancellationToken);
 }
 
 /// <summary>What restore and check need: the verified plaintext of a block.</summary>

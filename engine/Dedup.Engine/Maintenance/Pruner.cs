@@ -41,16 +41,23 @@ public static class Pruner
         var deadTrees = repository.CatalogTrees().Where(t => !liveTrees.Contains(t)).ToList();
 
         // A block counts as live in the one pack the index locates it in; other copies (left by a kill) are dead.
+        // The members of a group (ADR 0011) share its stored bytes: the group counts once in its pack's total, and
+        // each live member for its share of the group's plaintext.
         var total = new Dictionary<BlockId, long>();
         var live = new Dictionary<BlockId, List<(BlockId Block, BlockLocation Location)>>();
+        var groupRaw = new Dictionary<(BlockId Pack, long Offset), long>();
         foreach (var (block, location) in repository.PackBlocks())
         {
-            total[location.Pack] = total.GetValueOrDefault(location.Pack) + location.StoredLength;
+            bool counted = location.Codec == Codec.Grouped && groupRaw.ContainsKey((location.Pack, location.Offset));
+            if (location.Codec == Codec.Grouped) groupRaw[(location.Pack, location.Offset)] = groupRaw.GetValueOrDefault((location.Pack, location.Offset)) + location.RawLength;
+            if (!counted) total[location.Pack] = total.GetValueOrDefault(location.Pack) + location.StoredLength;
             if (liveBlocks.Contains(block) && repository.TryLocate(block, out var indexed) && indexed.Pack == location.Pack)
                 (live.TryGetValue(location.Pack, out var list) ? list : live[location.Pack] = []).Add((block, location));
         }
+        long Share(BlockLocation b) => b.Codec != Codec.Grouped ? b.StoredLength
+            : (long)Math.Ceiling((double)b.StoredLength * b.RawLength / Math.Max(1, groupRaw[(b.Pack, b.Offset)]));
         var packs = repository.PackLengths();
-        long LiveBytes(BlockId pack) => live.TryGetValue(pack, out var list) ? list.Sum(b => (long)b.Location.StoredLength) : 0;
+        long LiveBytes(BlockId pack) => live.TryGetValue(pack, out var list) ? list.Sum(b => Share(b.Location)) : 0;
         var dead = packs.Where(p => LiveBytes(p.Pack) == 0).ToList();
         var repack = packs.Where(p => LiveBytes(p.Pack) > 0 && LiveBytes(p.Pack) < options.RepackBelow * total.GetValueOrDefault(p.Pack)).ToList();
         var report = new PruneReport
@@ -70,6 +77,8 @@ public static class Pruner
         if (repack.Count > 0)
         {
             await using var repacker = repository.CreateRepacker(options.Workers);
+            // Small data blocks are grouped again as they come, in trailer order: mostly their old groups' order.
+            using var group = new Backup.BlockGrouper(repacker);
             byte[] buffer = [];
             foreach (var (pack, _) in repack)
             {
@@ -78,9 +87,15 @@ public static class Pruner
                 foreach (var (block, _) in live[pack])
                 {
                     int length = repository.LoadBlock(block, ref buffer); // verified: a damaged block stops the prune before anything is removed
-                    await repacker.SaveCopyAsync(block, buffer.AsSpan(0, length), cancellationToken, liveTrees.Contains(block) ? BlobKind.Tree : BlobKind.Data);
+                    bool tree = liveTrees.Contains(block);
+                    if (!tree && group.TryAdd(block, buffer.AsSpan(0, length)))
+                    {
+                        if (group.Full) await group.FlushAsync(cancellationToken);
+                    }
+                    else await repacker.SaveCopyAsync(block, buffer.AsSpan(0, length), cancellationToken, tree ? BlobKind.Tree : BlobKind.Data);
                 }
             }
+            await group.FlushAsync(cancellationToken);
             await repacker.FlushAsync();
         }
         // Past this point the prune finishes: the catalog commit and the deletes after it take moments.

@@ -32,7 +32,7 @@ public sealed class RemoteBlockLoader(Repository.LocalRepository repository, IOb
         if (TryLocal(id, ref buffer, out int length)) return length;
         var stored = store.GetRangeAsync(RemoteLayout.Pack(location.Pack), location.Offset, location.StoredLength, cancellationToken).GetAwaiter().GetResult();
         if (buffer.Length < location.RawLength) buffer = new byte[location.RawLength];
-        repository.VerifyBlock(stored, id, location.Codec, location.Pack, buffer.AsSpan(0, location.RawLength));
+        repository.VerifyBlock(stored, id, location, buffer.AsSpan(0, location.RawLength));
         return location.RawLength;
     }
 
@@ -87,9 +87,13 @@ public sealed class RemoteBlockLoader(Repository.LocalRepository repository, IOb
         {
             int end = start;
             long bytes = 0;
+            BlockLocation previous = default;
             while (end < ids.Count && end - start < WindowBlocks)
             {
-                int stored = Locate(ids[end]).StoredLength;
+                var location = Locate(ids[end]);
+                // The members of a group that follow each other share its bytes: counted once.
+                int stored = location.Codec == Codec.Grouped && location.Pack == previous.Pack && location.Offset == previous.Offset ? 0 : location.StoredLength;
+                previous = location;
                 if (end > start && bytes + stored > WindowBytes) break;
                 bytes += stored;
                 end++;
@@ -102,7 +106,7 @@ public sealed class RemoteBlockLoader(Repository.LocalRepository repository, IOb
                 if (fetched.TryGetValue(id, out var stored))
                 {
                     if (buffer.Length < location.RawLength) buffer = new byte[location.RawLength];
-                    repository.VerifyBlock(stored.Span, id, location.Codec, location.Pack, buffer.AsSpan(0, location.RawLength));
+                    repository.VerifyBlock(stored.Span, id, location, buffer.AsSpan(0, location.RawLength));
                     consume(buffer.AsSpan(0, location.RawLength));
                 }
                 else
@@ -133,11 +137,12 @@ public sealed class RemoteBlockLoader(Repository.LocalRepository repository, IOb
             foreach (var (id, location) in group.OrderBy(w => w.Value.Offset).Select(w => (w.Key, w.Value)))
             {
                 long blockEnd = location.Offset + location.StoredLength;
-                if (ranges.Count > 0 && ranges[^1].Pack == location.Pack && ranges[^1].End == location.Offset)
+                // Adjacent blobs merge into one range; members of one group (ADR 0011) name the same bytes.
+                if (ranges.Count > 0 && ranges[^1].Pack == location.Pack && ranges[^1].End >= location.Offset)
                 {
                     var last = ranges[^1];
                     last.Blocks.Add((id, location));
-                    ranges[^1] = (last.Pack, last.Offset, blockEnd, last.Blocks);
+                    ranges[^1] = (last.Pack, last.Offset, Math.Max(last.End, blockEnd), last.Blocks);
                 }
                 else ranges.Add((location.Pack, location.Offset, blockEnd, [(id, location)]));
             }

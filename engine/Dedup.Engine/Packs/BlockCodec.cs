@@ -20,12 +20,12 @@ public static class BlockCodec
 
     /// <summary>Encodes <paramref name="raw"/> into <paramref name="destination"/> (which must hold raw.Length bytes)
     /// and returns the codec used and the stored length.</summary>
-    public static (Codec Codec, int Length) Encode(ReadOnlySpan<byte> raw, Span<byte> destination)
+    public static (Codec Codec, int Length) Encode(ReadOnlySpan<byte> raw, Span<byte> destination, int level = Level)
     {
         int budget = raw.Length - (raw.Length >> MinimumSavingShift);
         if (raw.Length >= 64 && budget > 0 && (raw.Length <= ProbeSize * 4 || ProbeShrinks(raw[..ProbeSize], destination)))
         {
-            int n = Compress(raw, destination[..budget]);
+            int n = Compress(raw, destination[..budget], level);
             if (n > 0) return (Codec.Zstd, n);
         }
         raw.CopyTo(destination);
@@ -38,14 +38,14 @@ public static class BlockCodec
         return Compress(probe, scratch[..budget], level: 1) > 0;
     }
 
-    private static int Compress(ReadOnlySpan<byte> raw, Span<byte> destination, int level = Level)
+    private static int Compress(ReadOnlySpan<byte> raw, Span<byte> destination, int level)
     {
         if (LibZstd.IsAvailable) return LibZstd.Compress(raw, destination, level);
         using var compressor = new ZstdSharp.Compressor(level);
         return compressor.TryWrap(raw, destination, out int written) ? written : -1;
     }
 
-    /// <summary>Decodes stored bytes into <paramref name="destination"/> of exactly the raw length.</summary>
+    /// <summary>Decodes a blob's bytes (codec 0 or 1; a group is decoded by <see cref="BlockGroup"/>) into <paramref name="destination"/> of exactly the raw length.</summary>
     public static void Decode(Codec codec, ReadOnlySpan<byte> stored, Span<byte> destination)
     {
         switch (codec)

@@ -56,14 +56,17 @@ public static class PackReader
         {
             var span = trailer.Slice(i * PackFormat.EntrySize, PackFormat.EntrySize);
             var entry = PackFormat.ReadEntry(span);
+            // The members of a group share its blob: every one after the first names the same range.
+            bool sameGroup = entry.Codec == Codec.Grouped && i > 0 && entries[^1] is { Codec: Codec.Grouped } previous
+                && previous.Offset == entry.Offset && previous.StoredLength == entry.StoredLength;
             // Blobs are contiguous and in trailer order: anything else is damage, not a layout we wrote.
-            if (entry.Offset != expectedOffset || entry.StoredLength > blobsEnd - entry.Offset)
+            if (!sameGroup && (entry.Offset != expectedOffset || entry.StoredLength > blobsEnd - entry.Offset))
                 throw new CorruptDataException($"pack entry {i} points outside the blob area");
-            if (entry.RawLength > PackFormat.MaxBlockSize || entry.Codec > Codec.Zstd || span[49] != 0)
+            if (entry.RawLength > PackFormat.MaxBlockSize || entry.Codec > Codec.Grouped || span[49] != 0)
                 throw new CorruptDataException($"pack entry {i} is malformed");
             if (entry.StoredLength < sealer.Overhead || (entry.Codec == Codec.Raw && entry.RawLength != entry.StoredLength - sealer.Overhead))
                 throw new CorruptDataException($"pack entry {i} has inconsistent lengths");
-            expectedOffset += entry.StoredLength;
+            if (!sameGroup) expectedOffset += entry.StoredLength;
             entries.Add(entry);
         }
         if (expectedOffset != blobsEnd) throw new CorruptDataException("pack blob area has bytes no entry accounts for");

@@ -39,6 +39,13 @@ public sealed class PackWriter : IDisposable
         Write(stored);
     }
 
+    /// <summary>Adds a group's blob (ADR 0011): one entry per member, all naming the same bytes.</summary>
+    public void AddGroup(IReadOnlyList<(BlockId Id, int Length)> members, ReadOnlySpan<byte> stored)
+    {
+        foreach (var (id, length) in members) _entries.Add(new PackEntry(id, _length, stored.Length, length, Codec.Grouped));
+        Write(stored);
+    }
+
     /// <summary>Writes the trailer and footer and returns the pack's id. The caller makes the stream durable.</summary>
     public BlockId Finish()
     {

@@ -21,4 +21,15 @@ internal sealed class BlockEncoder(IBlobSealer sealer)
         int storedLength = sealer.Seal(_aad, _encoded.AsSpan(0, encodedLength), _sealed);
         return (codec, _sealed.AsMemory(0, storedLength));
     }
+
+    /// <summary>A group of small blocks as it goes into a pack (ADR 0011): table and payload compressed and sealed as one.</summary>
+    public ReadOnlyMemory<byte> EncodeGroup(IReadOnlyList<(BlockId Id, int Length)> members, ReadOnlySpan<byte> payload)
+    {
+        int max = BlockGroup.MaxEncodedLength(members.Count, payload.Length);
+        if (_encoded.Length < max) _encoded = new byte[Math.Max(max, 1024 * 1024)];
+        if (_sealed.Length < max + sealer.Overhead) _sealed = new byte[_encoded.Length + sealer.Overhead];
+        int encodedLength = BlockGroup.Encode(members, payload, _encoded);
+        int storedLength = sealer.Seal(BlockGroup.AssociatedData, _encoded.AsSpan(0, encodedLength), _sealed);
+        return _sealed.AsMemory(0, storedLength);
+    }
 }

@@ -388,6 +388,12 @@ public sealed class LocalRepository : IBlockLoader, IBackupRepository, IPruneRep
     /// <summary>Reads, opens, decodes and re-hashes the block at <paramref name="location"/> into <paramref name="destination"/>.</summary>
     private int Load(Indexing.BlockIndex index, BlockId id, BlockLocation location, Span<byte> destination)
     {
+        // A file's blocks are read in order, and consecutive members share a group: read and decode it once.
+        if (location.Codec == Codec.Grouped && DecodedGroups.Find(location.Pack, location.Offset) is { } decoded)
+        {
+            CopyMember(decoded, id, location, destination[..location.RawLength]);
+            return location.RawLength;
+        }
         byte[] stored = ArrayPool<byte>.Shared.Rent(location.StoredLength);
         try
         {
@@ -399,7 +405,7 @@ public sealed class LocalRepository : IBlockLoader, IBackupRepository, IPruneRep
                 LookAgain(index);
                 return LoadBlockInto(id, destination);
             }
-            VerifyBlock(stored.AsSpan(0, location.StoredLength), id, location.Codec, location.Pack, destination[..location.RawLength]);
+            VerifyBlock(stored.AsSpan(0, location.StoredLength), id, location, destination[..location.RawLength]);
             return location.RawLength;
         }
         finally { ArrayPool<byte>.Shared.Return(stored); }
@@ -425,22 +431,64 @@ public sealed class LocalRepository : IBlockLoader, IBackupRepository, IPruneRep
     {
         if (BlockId.Hash(bytes) != pack) throw new CorruptDataException("content does not hash to its name");
         var entries = PackReader.Parse(bytes, Protection.Sealer);
-        if (verifyBlocks)
-            foreach (var entry in entries) VerifyBlock(bytes.AsSpan((int)entry.Offset, entry.StoredLength), entry, pack);
+        if (verifyBlocks && VerifyBlocks(bytes, pack, entries) is [var first, ..]) throw new CorruptDataException(first);
         return entries;
     }
 
-    /// <summary>Opens, decodes and re-hashes one stored blob of a pack held in memory.</summary>
-    public byte[] VerifyBlock(ReadOnlySpan<byte> stored, PackEntry entry, BlockId pack)
+    /// <summary>Opens, decodes and re-hashes every block <paramref name="entries"/> lists in a pack held in memory,
+    /// each group once and never from what this thread decoded before (a check reads what is on disk now). Returns
+    /// one message per damaged block.</summary>
+    public List<string> VerifyBlocks(byte[] bytes, BlockId pack, IReadOnlyList<PackEntry> entries)
     {
-        var raw = new byte[entry.RawLength];
-        VerifyBlock(stored, entry.Block, entry.Codec, pack, raw);
-        return raw;
+        var damaged = new List<string>();
+        byte[] raw = [];
+        (long Offset, BlockGroup.Decoded? Group, string? Error) group = (-1, null, null);
+        foreach (var entry in entries)
+        {
+            var stored = bytes.AsSpan((int)entry.Offset, entry.StoredLength);
+            if (raw.Length < entry.RawLength) raw = new byte[entry.RawLength];
+            var destination = raw.AsSpan(0, entry.RawLength);
+            var location = new BlockLocation(pack, entry.Offset, entry.StoredLength, entry.RawLength, entry.Codec);
+            try
+            {
+                if (entry.Codec != Codec.Grouped) VerifyLoneBlock(stored, entry.Block, location, destination);
+                else
+                {
+                    if (group.Offset != entry.Offset)
+                    {
+                        group = (entry.Offset, null, null);
+                        try { group.Group = OpenGroup(stored, entry.Block, location); }
+                        catch (CorruptDataException e) { group.Error = e.Message; }
+                    }
+                    if (group.Group is null) throw new CorruptDataException(group.Error!);
+                    CopyMember(group.Group, entry.Block, location, destination);
+                }
+            }
+            catch (CorruptDataException e) { damaged.Add(e.Message); }
+        }
+        return damaged;
     }
 
     /// <summary>Opens (authenticates and decrypts), decodes into <paramref name="destination"/> (exactly the raw length)
-    /// and re-hashes: nothing unverified is ever returned.</summary>
-    public void VerifyBlock(ReadOnlySpan<byte> stored, BlockId id, Codec codec, BlockId pack, Span<byte> destination)
+    /// and re-hashes: nothing unverified is ever returned. A group member comes from what this thread decoded last
+    /// when it holds that group.</summary>
+    public void VerifyBlock(ReadOnlySpan<byte> stored, BlockId id, BlockLocation location, Span<byte> destination)
+    {
+        if (location.Codec != Codec.Grouped)
+        {
+            VerifyLoneBlock(stored, id, location, destination);
+            return;
+        }
+        var group = DecodedGroups.Find(location.Pack, location.Offset);
+        if (group is null)
+        {
+            group = OpenGroup(stored, id, location);
+            DecodedGroups.Keep(location.Pack, location.Offset, group);
+        }
+        CopyMember(group, id, location, destination);
+    }
+
+    private void VerifyLoneBlock(ReadOnlySpan<byte> stored, BlockId id, BlockLocation location, Span<byte> destination)
     {
         byte[] opened = ArrayPool<byte>.Shared.Rent(Math.Max(stored.Length, 1));
         try
@@ -448,13 +496,36 @@ public sealed class LocalRepository : IBlockLoader, IBackupRepository, IPruneRep
             Span<byte> aad = stackalloc byte[BlockId.Size];
             id.WriteTo(aad);
             int length = Protection.Sealer.Open(aad, stored, opened);
-            BlockCodec.Decode(codec, opened.AsSpan(0, length), destination);
+            BlockCodec.Decode(location.Codec, opened.AsSpan(0, length), destination);
         }
-        catch (CorruptDataException e) { throw new CorruptDataException($"block {id.ToShortString()} in pack {pack.ToShortString()} is damaged ({e.Message})", e); }
+        catch (CorruptDataException e) { throw Damaged(id, location, e.Message, e); }
         finally { ArrayPool<byte>.Shared.Return(opened); }
-        if (Hasher.Hash(destination) != id)
-            throw new CorruptDataException($"block {id.ToShortString()} in pack {pack.ToShortString()} is damaged (content hash mismatch)");
+        if (Hasher.Hash(destination) != id) throw Damaged(id, location, "content hash mismatch");
     }
+
+    /// <summary>Opens and decodes a group blob (ADR 0011); its member table is authenticated with its bytes.</summary>
+    private BlockGroup.Decoded OpenGroup(ReadOnlySpan<byte> stored, BlockId id, BlockLocation location)
+    {
+        byte[] opened = ArrayPool<byte>.Shared.Rent(Math.Max(stored.Length, 1));
+        try
+        {
+            int length = Protection.Sealer.Open(BlockGroup.AssociatedData, stored, opened);
+            return BlockGroup.Decode(opened.AsSpan(0, length));
+        }
+        catch (CorruptDataException e) { throw Damaged(id, location, $"its group: {e.Message}", e); }
+        finally { ArrayPool<byte>.Shared.Return(opened); }
+    }
+
+    private void CopyMember(BlockGroup.Decoded group, BlockId id, BlockLocation location, Span<byte> destination)
+    {
+        if (!group.TryGet(id, out var bytes)) throw Damaged(id, location, "its group does not hold it");
+        if (bytes.Length != destination.Length) throw Damaged(id, location, "its group holds another length");
+        bytes.CopyTo(destination);
+        if (Hasher.Hash(destination) != id) throw Damaged(id, location, "content hash mismatch");
+    }
+
+    private static CorruptDataException Damaged(BlockId id, BlockLocation location, string why, Exception? inner = null) =>
+        new($"block {id.ToShortString()} in pack {location.Pack.ToShortString()} is damaged ({why})", inner!);
 
     public void Dispose()
     {

@@ -23,7 +23,7 @@ public sealed class PackAssembler : IBlockSaver, IAsyncDisposable
     public static readonly ArrayPool<byte> BlockBuffers = ArrayPool<byte>.Create(PackFormat.MaxBlockSize, 4);
 
     private readonly LocalRepository _repository;
-    private readonly Channel<(BlockId Id, byte[] Buffer, int Length, BlobKind Kind)> _queue;
+    private readonly Channel<Queued> _queue;
     private readonly ConcurrentDictionary<BlockId, byte> _pending = new();
     private readonly Task[] _workers;
     private readonly object _packLock = new();
@@ -38,6 +38,9 @@ public sealed class PackAssembler : IBlockSaver, IAsyncDisposable
     private long _bytesAdded, _packsWritten, _queuedBytes;
     // Set once, by the first failure; from then on the queue is only drained.
     private ExceptionDispatchInfo? _failure;
+
+    /// <summary>A block, or with <paramref name="Members"/> a group of small blocks whose bytes follow each other in the buffer.</summary>
+    private readonly record struct Queued(BlockId Id, byte[] Buffer, int Length, BlobKind Kind, List<(BlockId Id, int Length)>? Members = null);
 
     private sealed record OpenPack(PackWriter Writer, FileStream File, string Path)
     {
@@ -67,7 +70,7 @@ public sealed class PackAssembler : IBlockSaver, IAsyncDisposable
         _treeSlot = _packs.Length - 1;
         // Several writers: a backup's walk saves from each of its lanes. Room for a few blocks per worker: with one
         // each, the walk and the workers took turns, a thread switch per small file.
-        _queue = Channel.CreateBounded<(BlockId, byte[], int, BlobKind)>(new BoundedChannelOptions(workers * QueuedPerWorker));
+        _queue = Channel.CreateBounded<Queued>(new BoundedChannelOptions(workers * QueuedPerWorker));
         _workers = Enumerable.Range(0, workers).Select(_ => Task.Run(WorkAsync)).ToArray();
     }
 
@@ -86,15 +89,43 @@ public sealed class PackAssembler : IBlockSaver, IAsyncDisposable
             BlockBuffers.Return(buffer);
             return false;
         }
+        await EnqueueAsync(new Queued(id, buffer, length, kind), cancellationToken);
+        return true;
+    }
+
+    /// <summary>Takes ownership of <paramref name="buffer"/> (from <see cref="BlockBuffers"/>), which holds the members'
+    /// bytes one after the other. Members already stored or on their way (another lane's file had them) are left out;
+    /// returns how many were queued.</summary>
+    public async ValueTask<int> SaveGroupAsync(IReadOnlyList<(BlockId Id, int Length)> members, byte[] buffer, CancellationToken cancellationToken)
+    {
+        var kept = new List<(BlockId Id, int Length)>(members.Count);
+        int read = 0, written = 0;
+        foreach (var (id, length) in members)
+        {
+            if ((_repacking || !_repository.TryLocate(id, out _)) && _pending.TryAdd(id, 0))
+            {
+                if (written != read) Buffer.BlockCopy(buffer, read, buffer, written, length);
+                kept.Add((id, length));
+                written += length;
+            }
+            read += length;
+        }
+        if (kept.Count == 0) BlockBuffers.Return(buffer);
+        else if (kept.Count == 1) await EnqueueAsync(new Queued(kept[0].Id, buffer, written, BlobKind.Data), cancellationToken);
+        else await EnqueueAsync(new Queued(kept[0].Id, buffer, written, BlobKind.Data, kept), cancellationToken);
+        return kept.Count;
+    }
+
+    private async ValueTask EnqueueAsync(Queued item, CancellationToken cancellationToken)
+    {
         try
         {
             ThrowIfFailed();
-            await _queue.Writer.WriteAsync((id, buffer, length, kind), cancellationToken);
-            return true;
+            await _queue.Writer.WriteAsync(item, cancellationToken);
         }
         catch
         {
-            BlockBuffers.Return(buffer); // not queued: still ours
+            BlockBuffers.Return(item.Buffer); // not queued: still ours
             ThrowIfFailed(); // a failed worker closed the queue: its error is the one to report
             throw;
         }
@@ -113,27 +144,31 @@ public sealed class PackAssembler : IBlockSaver, IAsyncDisposable
         var encoder = new BlockEncoder(_repository.Protection.Sealer);
         try
         {
-            await foreach (var (id, buffer, length, kind) in _queue.Reader.ReadAllAsync())
+            await foreach (var item in _queue.Reader.ReadAllAsync())
             {
                 // After a failure the command is stopping: what is still queued would only fail the same way.
-                if (Volatile.Read(ref _failure) is null) Pack(id, buffer, length, kind, encoder);
-                else BlockBuffers.Return(buffer);
+                if (Volatile.Read(ref _failure) is null) Pack(item, encoder);
+                else BlockBuffers.Return(item.Buffer);
             }
         }
         catch (Exception e) { Fail(e); }
     }
 
-    private void Pack(BlockId id, byte[] buffer, int length, BlobKind kind, BlockEncoder encoder)
+    private void Pack(Queued item, BlockEncoder encoder)
     {
-        Codec codec;
+        var codec = Codec.Grouped;
         ReadOnlyMemory<byte> stored;
-        try { (codec, stored) = encoder.Encode(id, buffer.AsSpan(0, length)); }
-        finally { BlockBuffers.Return(buffer); }
+        try
+        {
+            if (item.Members is null) (codec, stored) = encoder.Encode(item.Id, item.Buffer.AsSpan(0, item.Length));
+            else stored = encoder.EncodeGroup(item.Members, item.Buffer.AsSpan(0, item.Length));
+        }
+        finally { BlockBuffers.Return(item.Buffer); }
         OpenPack? full = null;
         lock (_packLock)
         {
             int slot = _treeSlot;
-            if (kind == BlobKind.Data)
+            if (item.Kind == BlobKind.Data)
             {
                 // A small backup fills one pack; more open as data arrives, so it does not leave four small ones.
                 _queuedBytes += stored.Length;
@@ -141,7 +176,11 @@ public sealed class PackAssembler : IBlockSaver, IAsyncDisposable
                 slot = open == 1 ? 0 : System.Security.Cryptography.RandomNumberGenerator.GetInt32(open);
             }
             var pack = _packs[slot] ??= OpenNew();
-            try { pack.Writer.Add(id, codec, stored.Span, length); }
+            try
+            {
+                if (item.Members is null) pack.Writer.Add(item.Id, codec, stored.Span, item.Length);
+                else pack.Writer.AddGroup(item.Members, stored.Span);
+            }
             catch
             {
                 // Its trailer would list a blob the disk refused: such a pack must never be sealed.

@@ -63,8 +63,8 @@ public interface ICheckRepository : IBlockLoader
     byte[] ReadPack(BlockId pack);
     /// <summary>The trailer of a whole pack held in memory (a copy read from elsewhere), authenticated.</summary>
     List<PackEntry> ParseTrailer(byte[] pack);
-    /// <summary>Decodes and re-hashes one stored block; throws <see cref="CorruptDataException"/> naming it.</summary>
-    byte[] VerifyBlock(ReadOnlySpan<byte> stored, PackEntry entry, BlockId pack);
+    /// <summary>Decodes and re-hashes every listed block of a pack held in memory (each group once); one message per damaged block.</summary>
+    List<string> VerifyBlocks(byte[] bytes, BlockId pack, IReadOnlyList<PackEntry> entries);
     IReadOnlyList<string> SnapshotFileIds();
     /// <summary>The snapshot a <c>snapshots/</c> file holds, authenticated.</summary>
     Snapshot ReadSnapshotFile(string id);
