@@ -15,6 +15,7 @@ public static class FuzzTargets
         ["index"] = IndexRunTarget.Fuzz,
         ["keys"] = KeyFileTarget.Fuzz,
         ["catalog"] = CatalogRecordTarget.Fuzz,
+        ["group"] = GroupTarget.Fuzz,
     };
 
     /// <summary>Runs a target over every file of a corpus directory; returns how many inputs ran.</summary>

@@ -21,6 +21,7 @@ public class FuzzCorpusReplayTests
     [InlineData("index")]
     [InlineData("keys")]
     [InlineData("catalog")]
+    [InlineData("group")]
     public void Seed_corpus_and_its_mutations_run_cleanly(string target)
     {
         string corpus = CorpusDirectory(target);
