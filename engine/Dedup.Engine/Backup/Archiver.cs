@@ -167,7 +167,9 @@ public sealed class Archiver
         return !walk.Explicit && Excluded(path, st) ? null : st;
     }
 
-    private async Task<TreeNode?> ArchiveStatedAsync(DirectoryHandle parent, string name, string path, FileStatus st, TreeNode? refNode, Walk walk, CancellationToken ct)
+    /// <param name="group">The directory's group of small blocks, when the caller walks a directory (null: the file gets its own).</param>
+    private async Task<TreeNode?> ArchiveStatedAsync(DirectoryHandle parent, string name, string path, FileStatus st, TreeNode? refNode, Walk walk, CancellationToken ct,
+        BlockGrouper? group = null)
     {
         TreeNode? node;
         IReadOnlyList<ExtendedAttribute>? xattrs = null;
@@ -184,7 +186,7 @@ public sealed class Archiver
                 node = new TreeNode(name, NodeType.Symlink, st.Permissions, st.MtimeNs, st.Uid, st.Gid, LinkTarget: target);
                 break;
             case FileStatus.Regular:
-                (node, xattrs) = await ArchiveFileAsync(parent, name, path, st, refNode, ct);
+                (node, xattrs) = await ArchiveFileAsync(parent, name, path, st, refNode, ct, group);
                 break;
             case FileStatus.Fifo or FileStatus.Socket or FileStatus.CharDevice or FileStatus.BlockDevice:
                 Interlocked.Increment(ref _files);
@@ -263,6 +265,9 @@ public sealed class Archiver
         var nodes = new TreeNode?[names.Count];
         var forked = new List<Task>();
         walk = walk with { ReferenceRecordsXattrs = reference?.Encoding >= 2 };
+        // The small files of a directory (and the small blocks of its files) are grouped together: small files
+        // alike (templates, scripts, configuration) compress far better side by side than one by one.
+        using var group = new BlockGrouper(_saver);
         bool failed = false;
         try
         {
@@ -283,8 +288,12 @@ public sealed class Archiver
                     }, CancellationToken.None)); // started whatever happens, so its lane is given back
                     continue;
                 }
-                nodes[i] = await ArchiveStatedAsync(dir, name, childPath, st, refNode, walk, ct);
+                // A subdirectory walked on this lane gets its own group: the one open here goes first, so a deep tree
+                // holds one partly filled group per lane, not one per level.
+                if (st.Type == FileStatus.Directory) await group.FlushAsync(ct);
+                nodes[i] = await ArchiveStatedAsync(dir, name, childPath, st, refNode, walk, ct, group);
             }
+            await group.FlushAsync(ct);
         }
         catch { failed = true; throw; }
         finally
@@ -322,7 +331,7 @@ public sealed class Archiver
 
     /// <summary>The file's node, and its extended attributes when it was read (they are read from the open file then).</summary>
     private async Task<(TreeNode? Node, IReadOnlyList<ExtendedAttribute>? Xattrs)> ArchiveFileAsync(DirectoryHandle parent, string name, string path,
-        FileStatus st, TreeNode? refNode, CancellationToken ct)
+        FileStatus st, TreeNode? refNode, CancellationToken ct, BlockGrouper? group)
     {
         Interlocked.Increment(ref _files);
         if (refNode is { Type: NodeType.File } && refNode.Size == st.Size && refNode.MtimeNs == st.MtimeNs
@@ -343,7 +352,7 @@ public sealed class Archiver
         try
         {
             using var handle = parent.OpenFile(name);
-            size = await ReadContentAsync(handle, st, blocks, holes, ct);
+            size = await ReadContentAsync(handle, st, blocks, holes, ct, group);
             // Of the open file: what was read, without resolving its name again.
             var after = Posix.FStat(handle);
             if (after.Inode != st.Inode || after.Size != size || after.MtimeNs != st.MtimeNs || after.CtimeNs != st.CtimeNs)
@@ -366,7 +375,7 @@ public sealed class Archiver
 
     /// <summary>Chunks a file's data. A file with fewer blocks allocated than its size is read extent by extent
     /// (SEEK_DATA/SEEK_HOLE): its holes are recorded, never read. Returns the size (data read plus holes).</summary>
-    private async Task<long> ReadContentAsync(SafeFileHandle handle, FileStatus st, List<BlockId> blocks, List<FileHole> holes, CancellationToken ct)
+    private async Task<long> ReadContentAsync(SafeFileHandle handle, FileStatus st, List<BlockId> blocks, List<FileHole> holes, CancellationToken ct, BlockGrouper? group)
     {
         if (st.Blocks * 512 >= (ulong)st.Size)
         {
@@ -374,7 +383,7 @@ public sealed class Archiver
             // that grew or shrank meanwhile is caught by the status taken after the read. A file that says it is
             // empty is read to its end (kernel files report 0 and still have content).
             using var stream = new FileRangeStream(handle, 0, st.Size > 0 ? st.Size : long.MaxValue);
-            var (content, size) = await ChunkAsync(stream, ct);
+            var (content, size) = await ChunkAsync(stream, ct, group);
             blocks.AddRange(content);
             return size;
         }
@@ -383,7 +392,7 @@ public sealed class Archiver
         {
             if (offset > end) holes.Add(new FileHole(end, offset - end));
             using var range = new FileRangeStream(handle, offset, length);
-            var (content, read) = await ChunkAsync(range, ct);
+            var (content, read) = await ChunkAsync(range, ct, group);
             blocks.AddRange(content);
             end = offset + read;
         }
@@ -391,10 +400,12 @@ public sealed class Archiver
         return Math.Max(end, st.Size);
     }
 
-    private async Task<(BlockId[] Blocks, long Size)> ChunkAsync(Stream stream, CancellationToken ct)
+    /// <param name="shared">A group that outlives this file (its directory's), flushed by its owner; null: one for this file.</param>
+    private async Task<(BlockId[] Blocks, long Size)> ChunkAsync(Stream stream, CancellationToken ct, BlockGrouper? shared = null)
     {
         if (!_chunkBuffers.TryTake(out var buffer)) buffer = GC.AllocateUninitializedArray<byte>(_chunkBufferSize);
-        using var group = new BlockGrouper(_saver);
+        using var own = shared is null ? new BlockGrouper(_saver) : null;
+        var group = shared ?? own!;
         try
         {
             var chunker = new StreamChunker(stream, _chunkers, buffer);
@@ -411,7 +422,7 @@ public sealed class Archiver
                 else if (group.Full) await group.FlushAsync(ct);
                 _observer.BytesProcessed(length);
             }
-            await group.FlushAsync(ct);
+            if (own is not null) await own.FlushAsync(ct);
             Interlocked.Add(ref _bytesRead, size);
             return (blocks.ToArray(), size);
         }
