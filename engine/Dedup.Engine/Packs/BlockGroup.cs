@@ -49,8 +49,10 @@ public static class BlockGroup
         return tableEnd + length;
     }
 
-    /// <summary>Parses and decodes a group's plaintext. Throws <see cref="CorruptDataException"/> on anything malformed.</summary>
-    public static Decoded Decode(ReadOnlySpan<byte> plaintext)
+    /// <summary>Parses and decodes a group's plaintext into <paramref name="spare"/> when it is large enough (a group
+    /// the caller is done with: a restore decodes thousands, each too large for the small-object heap). Throws
+    /// <see cref="CorruptDataException"/> on anything malformed.</summary>
+    public static Decoded Decode(ReadOnlySpan<byte> plaintext, byte[]? spare = null)
     {
         if (plaintext.Length < HeaderSize || plaintext[1] != 0 || plaintext[0] > (byte)Codec.Zstd)
             throw new CorruptDataException("group header is malformed");
@@ -70,16 +72,19 @@ public static class BlockGroup
             starts[i + 1] = starts[i] + length;
         }
         if (starts[count] != payloadLength) throw new CorruptDataException("group member lengths do not add up to its payload");
-        var payload = GC.AllocateUninitializedArray<byte>(payloadLength);
-        BlockCodec.Decode((Codec)plaintext[0], plaintext[tableEnd..], payload);
+        var payload = spare is not null && spare.Length >= payloadLength ? spare : GC.AllocateUninitializedArray<byte>(Math.Max(payloadLength, MaxPayload));
+        BlockCodec.Decode((Codec)plaintext[0], plaintext[tableEnd..], payload.AsSpan(0, payloadLength));
         return new Decoded(ids, starts, payload);
     }
 
-    /// <summary>A decoded group: members in order and their bytes.</summary>
+    /// <summary>A decoded group: members in order and their bytes (at the start of <see cref="Buffer"/>).</summary>
     public sealed class Decoded(BlockId[] ids, int[] starts, byte[] payload)
     {
         public int Count => ids.Length;
-        public int PayloadLength => payload.Length;
+        public int PayloadLength => starts[^1];
+
+        /// <summary>Where the payload was decoded, to be handed to the next <see cref="Decode"/> once this group is dropped.</summary>
+        public byte[] Buffer => payload;
 
         /// <summary>The bytes of member <paramref name="id"/>; false when the group does not hold it.</summary>
         public bool TryGet(BlockId id, out ReadOnlySpan<byte> bytes)

@@ -15,6 +15,16 @@ internal static class DecodedGroups
 
     [ThreadStatic] private static (BlockId Pack, long Offset, BlockGroup.Decoded Group)[]? t_slots;
     [ThreadStatic] private static int t_count;
+    // The buffer of the group last dropped: the next decode on this thread reuses it.
+    [ThreadStatic] private static byte[]? t_spare;
+
+    /// <summary>A buffer no kept group uses any more (null when there is none); the caller owns it.</summary>
+    public static byte[]? TakeSpare()
+    {
+        var spare = t_spare;
+        t_spare = null;
+        return spare;
+    }
 
     public static BlockGroup.Decoded? Find(BlockId pack, long offset)
     {
@@ -33,6 +43,8 @@ internal static class DecodedGroups
     public static void Keep(BlockId pack, long offset, BlockGroup.Decoded group)
     {
         var slots = t_slots ??= new (BlockId, long, BlockGroup.Decoded)[Slots];
+        // Readers use a group on the thread that found or kept it, before the next lookup: the one dropped here is done with.
+        if (t_count == Slots && !ReferenceEquals(slots[Slots - 1].Group.Buffer, group.Buffer)) t_spare = slots[Slots - 1].Group.Buffer;
         int last = Math.Min(t_count, Slots - 1);
         for (int j = last; j > 0; j--) slots[j] = slots[j - 1];
         slots[0] = (pack, offset, group);

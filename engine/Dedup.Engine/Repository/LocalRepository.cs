@@ -456,8 +456,9 @@ public sealed class LocalRepository : IBlockLoader, IBackupRepository, IPruneRep
                 {
                     if (group.Offset != entry.Offset)
                     {
+                        var spare = group.Group?.Buffer; // done with: the members of a group are consecutive
                         group = (entry.Offset, null, null);
-                        try { group.Group = OpenGroup(stored, entry.Block, location); }
+                        try { group.Group = OpenGroup(stored, entry.Block, location, spare); }
                         catch (CorruptDataException e) { group.Error = e.Message; }
                     }
                     if (group.Group is null) throw new CorruptDataException(group.Error!);
@@ -482,7 +483,7 @@ public sealed class LocalRepository : IBlockLoader, IBackupRepository, IPruneRep
         var group = DecodedGroups.Find(location.Pack, location.Offset);
         if (group is null)
         {
-            group = OpenGroup(stored, id, location);
+            group = OpenGroup(stored, id, location, DecodedGroups.TakeSpare());
             DecodedGroups.Keep(location.Pack, location.Offset, group);
         }
         CopyMember(group, id, location, destination);
@@ -504,13 +505,13 @@ public sealed class LocalRepository : IBlockLoader, IBackupRepository, IPruneRep
     }
 
     /// <summary>Opens and decodes a group blob (ADR 0011); its member table is authenticated with its bytes.</summary>
-    private BlockGroup.Decoded OpenGroup(ReadOnlySpan<byte> stored, BlockId id, BlockLocation location)
+    private BlockGroup.Decoded OpenGroup(ReadOnlySpan<byte> stored, BlockId id, BlockLocation location, byte[]? spare)
     {
         byte[] opened = ArrayPool<byte>.Shared.Rent(Math.Max(stored.Length, 1));
         try
         {
             int length = Protection.Sealer.Open(BlockGroup.AssociatedData, stored, opened);
-            return BlockGroup.Decode(opened.AsSpan(0, length));
+            return BlockGroup.Decode(opened.AsSpan(0, length), spare);
         }
         catch (CorruptDataException e) { throw Damaged(id, location, $"its group: {e.Message}", e); }
         finally { ArrayPool<byte>.Shared.Return(opened); }
