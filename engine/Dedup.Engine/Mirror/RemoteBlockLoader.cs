@@ -46,11 +46,13 @@ public sealed class RemoteBlockLoader(Repository.LocalRepository repository, IOb
     {
         var needed = new Dictionary<BlockId, long>();
         var firstUse = new List<BlockId>();
+        var groups = new HashSet<(BlockId, long)>(); // the members of a group share its bytes: counted once
         foreach (var id in ids)
         {
             var location = Locate(id);
             if (IsLocal(location.Pack)) continue;
             if (!needed.ContainsKey(location.Pack)) firstUse.Add(location.Pack);
+            if (location.Codec == Codec.Grouped && !groups.Add((location.Pack, location.Offset))) continue;
             needed[location.Pack] = needed.GetValueOrDefault(location.Pack) + location.StoredLength;
         }
         var lengths = repository.Catalog.Packs().ToDictionary(p => p.Pack, p => p.Length);

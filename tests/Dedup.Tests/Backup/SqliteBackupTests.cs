@@ -10,11 +10,7 @@ public class SqliteBackupTests
     public void A_few_updates_to_a_real_database_add_far_less_than_the_file()
     {
         using var sandbox = new Sandbox();
-        string dir = sandbox.Path("db");
-        Directory.CreateDirectory(dir);
-        string db = Path.Combine(dir, "contacts.db");
-        // Pooling off: the file must be closed (and complete) when the backup reads it.
-        string connectionString = new SqliteConnectionStringBuilder { DataSource = db, Pooling = false }.ToString();
+        var (dir, db, connectionString) = NewDatabase(sandbox);
         using (var connection = new SqliteConnection(connectionString))
         {
             connection.Open();
@@ -54,10 +50,7 @@ public class SqliteBackupTests
     public void A_database_s_pages_are_stored_in_groups_that_restore_check_prune_and_damage_all_see()
     {
         using var sandbox = new Sandbox();
-        string dir = sandbox.Path("db");
-        Directory.CreateDirectory(dir);
-        string db = Path.Combine(dir, "contacts.db");
-        string connectionString = new SqliteConnectionStringBuilder { DataSource = db, Pooling = false }.ToString();
+        var (dir, db, connectionString) = NewDatabase(sandbox);
         using (var connection = new SqliteConnection(connectionString))
         {
             connection.Open();
@@ -133,6 +126,15 @@ public class SqliteBackupTests
         repository.Catalog.Packs().SelectMany(p => repository.Packs.ReadEntries(p.Pack, repository.Protection.Sealer)
             .Where(e => e.Codec == Codec.Grouped)
             .Select(e => new BlockLocation(p.Pack, e.Offset, e.StoredLength, e.RawLength, e.Codec))).ToList();
+
+    /// <summary>Where a test's database goes. Pooling off: the file must be closed (and complete) when the backup reads it.</summary>
+    private static (string Dir, string Db, string ConnectionString) NewDatabase(Sandbox sandbox)
+    {
+        string dir = sandbox.Path("db");
+        Directory.CreateDirectory(dir);
+        string db = Path.Combine(dir, "contacts.db");
+        return (dir, db, new SqliteConnectionStringBuilder { DataSource = db, Pooling = false }.ToString());
+    }
 
     private static void Execute(SqliteConnection connection, string sql, SqliteTransaction? tx = null)
     {
