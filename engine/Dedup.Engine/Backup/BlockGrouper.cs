@@ -40,14 +40,24 @@ public sealed class BlockGrouper(IBlockSaver saver) : IDisposable
     /// <summary>Hands what was collected to the saver (which takes the buffer) and starts an empty group.</summary>
     public async ValueTask FlushAsync(CancellationToken cancellationToken)
     {
-        if (_buffer is not { } buffer) return;
-        _buffer = null;
+        if (_members.Count == 0) return;
         var members = _members.ToList();
         _members.Clear();
         _ids.Clear();
         _length = _lastLength = 0;
-        if (members.Count == 1) await saver.SaveAsync(members[0].Id, buffer, members[0].Length, cancellationToken);
-        else await saver.SaveGroupAsync(members, buffer, cancellationToken);
+        if (members.Count == 1)
+        {
+            // A lone block leaves in a buffer of its own size, and this one stays for the next group: handing over
+            // 256 KiB per small file (a directory of one file, a file read alone) made the pool allocate one each time.
+            var (id, length) = members[0];
+            var copy = Repository.PackAssembler.BlockBuffers.Rent(length);
+            _buffer.AsSpan(0, length).CopyTo(copy);
+            await saver.SaveAsync(id, copy, length, cancellationToken);
+            return;
+        }
+        var buffer = _buffer!;
+        _buffer = null;
+        await saver.SaveGroupAsync(members, buffer, cancellationToken);
     }
 
     /// <summary>Drops what was not flushed (the backup stopped midway).</summary>
