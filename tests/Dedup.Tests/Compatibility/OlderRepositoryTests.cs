@@ -12,27 +12,9 @@ namespace Dedup.Tests.Compatibility;
 /// to be written until `dedup migrate` makes it format 2, and then takes new backups, survives the loss of its
 /// catalog and checks. Keeps later changes from breaking repositories already on users' disks.
 /// </summary>
-public class OlderRepositoryTests : IDisposable
+public class OlderRepositoryTests() : FixtureRepository("repository-v1.tar.gz")
 {
     private const string Source = "/tmp/fx/src/app";
-    private readonly Sandbox _sandbox = new();
-    private readonly DedupCli _cli;
-
-    public OlderRepositoryTests()
-    {
-        using (var archive = new GZipStream(File.OpenRead(Path.Combine(AppContext.BaseDirectory, "Fixtures", "repository-v1.tar.gz")), CompressionMode.Decompress))
-            TarFile.ExtractToDirectory(archive, _sandbox.Root, overwriteFiles: false);
-        _cli = new DedupCli(_sandbox.Path("repo")) { Password = "fixture-password" };
-    }
-
-    public void Dispose() => _sandbox.Dispose();
-
-    private DedupCli.Result Ok(params string[] args)
-    {
-        var result = _cli.Run(args);
-        Assert.True(result.ExitCode == 0, $"{string.Join(' ', args)}: {result}");
-        return result;
-    }
 
     [Fact]
     public void A_version_1_repository_opens_restores_checks_and_after_migrate_takes_new_backups()
@@ -86,27 +68,9 @@ public class OlderRepositoryTests : IDisposable
 /// (`DDXRUN01`). It opens, restores and checks; a new backup beside it records its pack without a list; a prune
 /// and a lost catalog later, every snapshot still restores.
 /// </summary>
-public class OlderFormat2RepositoryTests : IDisposable
+public class OlderFormat2RepositoryTests() : FixtureRepository("repository-v2-lists.tar.gz")
 {
     private const string Source = "/tmp/fx2/src/app";
-    private readonly Sandbox _sandbox = new();
-    private readonly DedupCli _cli;
-
-    public OlderFormat2RepositoryTests()
-    {
-        using (var archive = new GZipStream(File.OpenRead(Path.Combine(AppContext.BaseDirectory, "Fixtures", "repository-v2-lists.tar.gz")), CompressionMode.Decompress))
-            TarFile.ExtractToDirectory(archive, _sandbox.Root, overwriteFiles: false);
-        _cli = new DedupCli(_sandbox.Path("repo")) { Password = "fixture-password" };
-    }
-
-    public void Dispose() => _sandbox.Dispose();
-
-    private DedupCli.Result Ok(params string[] args)
-    {
-        var result = _cli.Run(args);
-        Assert.True(result.ExitCode == 0, $"{string.Join(' ', args)}: {result}");
-        return result;
-    }
 
     [Fact]
     public void A_repository_with_pack_lists_in_its_catalog_and_old_runs_opens_takes_backups_prunes_and_rebuilds()
@@ -137,5 +101,29 @@ public class OlderFormat2RepositoryTests : IDisposable
         Ok("check", "--read-data");
         Assert.Equal(2, JsonDocument.Parse(Ok("snapshots", "--json").Stdout).RootElement.GetArrayLength());
         Assert.Equal("id,email\n2,b@example.com\n", Ok("cat", "latest", target + Source + "/contacts.csv").Stdout);
+    }
+}
+
+/// <summary>A fixture repository (Fixtures/NAME, extracted into a sandbox as repo/) and the CLI pointed at it.</summary>
+public abstract class FixtureRepository : IDisposable
+{
+    protected readonly Sandbox _sandbox = new();
+    protected readonly DedupCli _cli;
+
+    protected FixtureRepository(string fixture)
+    {
+        using (var archive = new GZipStream(File.OpenRead(Path.Combine(AppContext.BaseDirectory, "Fixtures", fixture)), CompressionMode.Decompress))
+            TarFile.ExtractToDirectory(archive, _sandbox.Root, overwriteFiles: false);
+        _cli = new DedupCli(_sandbox.Path("repo")) { Password = "fixture-password" };
+    }
+
+    public void Dispose() => _sandbox.Dispose();
+
+    /// <summary>Runs a command that must succeed.</summary>
+    protected DedupCli.Result Ok(params string[] args)
+    {
+        var result = _cli.Run(args);
+        Assert.True(result.ExitCode == 0, $"{string.Join(' ', args)}: {result}");
+        return result;
     }
 }
