@@ -51,12 +51,12 @@ public static class AuditMirror
 
     /// <summary>Uploads the local audit records the bucket lacks; replaces damaged segments; folds many into one.
     /// Returns how many records were uploaded.</summary>
-    public static async Task<int> PushAsync(Repository.LocalRepository repository, IObjectStore store, List<string> problems, Action<long>? uploaded,
+    public static async Task<int> PushAsync(Repository.IMirrorRepository repository, IObjectStore store, List<string> problems, Action<long>? uploaded,
         CancellationToken cancellationToken)
     {
-        var sealer = repository.Protection.CatalogSealer;
+        var sealer = repository.CatalogSealer;
         var remote = await LoadAsync(store, sealer, 4, cancellationToken);
-        var missing = repository.Catalog.ExportAuditRecords().Where(r => !remote.Keys.Contains(r.Key)).ToList();
+        var missing = repository.ExportAuditRecords().Where(r => !remote.Keys.Contains(r.Key)).ToList();
         bool fold = remote.Segments.Count + (missing.Count > 0 ? 1 : 0) > MaxSegments;
         if (fold)
         {

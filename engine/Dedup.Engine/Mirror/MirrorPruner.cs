@@ -13,16 +13,16 @@ public sealed record MirrorPruneReport(int SegmentsReplaced, int PacksDeleted, l
 /// </summary>
 public static class MirrorPruner
 {
-    public static async Task<MirrorPruneReport> RunAsync(Repository.LocalRepository repository, IObjectStore store, PushOptions options, CancellationToken cancellationToken)
+    public static async Task<MirrorPruneReport> RunAsync(Repository.IMirrorRepository repository, IObjectStore store, PushOptions options, CancellationToken cancellationToken)
     {
         // Everything current must be mirrored first: the new segment records only verified packs.
         await new MirrorPusher(repository, store, options).PushAsync(cancellationToken);
-        var remote = await RemoteState.LoadAsync(store, repository.Protection.CatalogSealer, options.Parallel, cancellationToken);
+        var remote = await RemoteState.LoadAsync(store, repository.CatalogSealer, options.Parallel, cancellationToken);
         var trees = new HashSet<BlockId>();
-        foreach (var _ in repository.CreateTreeReader().EachTreeOnce(repository.Catalog.Snapshots().Select(s => s.Root), trees)) { }
-        var local = repository.Catalog.ExportRecords().Concat(MirrorPusher.TreeRecords(repository, trees)).ToList();
+        foreach (var _ in repository.CreateTreeReader().EachTreeOnce(repository.Snapshots().Select(s => s.Root), trees)) { }
+        var local = repository.ExportRecords().Concat(MirrorPusher.TreeRecords(repository, trees)).ToList();
         var localKeys = local.Select(r => r.Key).ToHashSet(StringComparer.Ordinal);
-        var localPacks = repository.Catalog.Packs().Select(p => p.Pack).ToHashSet();
+        var localPacks = repository.PackLengths().Select(p => p.Pack).ToHashSet();
         var extraPacks = remote.ListedPacks.Where(p => !localPacks.Contains(p.Key)).ToList();
         int forgotten = remote.SnapshotIds.Count(id => !localKeys.Contains(Snapshots.CatalogRecord.KeyOf(id)));
         bool staleRecords = remote.RecordKeys.Any(k => !localKeys.Contains(k));
@@ -34,7 +34,7 @@ public static class MirrorPruner
             // Only records the bucket can back: packs it holds verified, every tree, snapshots complete there.
             var current = local.Where(r => r.Kind != Snapshots.CatalogRecordKind.Pack || remote.IsMirrored(BlockId.Read(r.Id)))
                 .Where(r => r.Kind != Snapshots.CatalogRecordKind.Snapshot || remote.RecordKeys.Contains(r.Key)).ToList();
-            var written = await MirrorPusher.UploadSegmentAsync(store, current, repository.Protection.CatalogSealer, null, cancellationToken);
+            var written = await MirrorPusher.UploadSegmentAsync(store, current, repository.CatalogSealer, null, cancellationToken);
             foreach (var old in remote.Segments.Where(s => s != written))
             {
                 await store.DeleteAsync(RemoteLayout.Segment(old), cancellationToken);

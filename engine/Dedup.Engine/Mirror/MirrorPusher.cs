@@ -40,7 +40,7 @@ public sealed record PushReport
 /// at any moment leaves only verified packs recorded; objects are immutable and named by content, so the next
 /// push uploads only what is missing.
 /// </summary>
-public sealed class MirrorPusher(Repository.LocalRepository repository, IObjectStore store, PushOptions options)
+public sealed class MirrorPusher(Repository.IMirrorRepository repository, IObjectStore store, PushOptions options)
 {
     private readonly List<CatalogRecord> _pendingPacks = [];
     private readonly SemaphoreSlim _segmentLock = new(1, 1);
@@ -52,8 +52,8 @@ public sealed class MirrorPusher(Repository.LocalRepository repository, IObjectS
     {
         var clock = Stopwatch.StartNew();
         await PushRepositoryFilesAsync(repository, store, cancellationToken);
-        var remote = await RemoteState.LoadAsync(store, repository.Protection.CatalogSealer, options.Parallel, cancellationToken);
-        var records = repository.Catalog.ExportRecords().ToList();
+        var remote = await RemoteState.LoadAsync(store, repository.CatalogSealer, options.Parallel, cancellationToken);
+        var records = repository.ExportRecords().ToList();
         var packRecords = records.Where(r => r.Kind == CatalogRecordKind.Pack).ToDictionary(r => BlockId.Read(r.Id));
 
         var toPush = packRecords.Keys.Where(p => !remote.IsMirrored(p)).ToList();
@@ -121,27 +121,25 @@ public sealed class MirrorPusher(Repository.LocalRepository repository, IObjectS
     }
 
     /// <summary>Trees as catalog records: recovery from the bucket needs them before it has any pack.</summary>
-    public static IEnumerable<CatalogRecord> TreeRecords(Repository.LocalRepository repository, IEnumerable<BlockId> trees) =>
-        trees.Select(id => repository.Catalog.TreeRecord(id, () => ((IBlockLoader)repository).LoadBlock(id)));
+    public static IEnumerable<CatalogRecord> TreeRecords(Repository.IMirrorRepository repository, IEnumerable<BlockId> trees) =>
+        trees.Select(repository.TreeRecord);
 
     /// <summary>config.json first (it claims the bucket for this repository; a bucket holding another repository is
     /// refused), then the key files (recovery needs them; removed keys are removed remotely too).</summary>
-    public static async Task PushRepositoryFilesAsync(Repository.LocalRepository repository, IObjectStore store, CancellationToken cancellationToken)
+    public static async Task PushRepositoryFilesAsync(Repository.IMirrorRepository repository, IObjectStore store, CancellationToken cancellationToken)
     {
-        byte[] localConfig = File.ReadAllBytes(repository.Layout.ConfigPath);
+        byte[] localConfig = repository.ReadConfigFile();
         try
         {
             var remoteConfig = Repository.RepositoryConfig.Parse(await store.GetAsync(RemoteLayout.Config, cancellationToken));
-            if (remoteConfig.Id != repository.Config.Id)
-                throw new DedupException($"the bucket holds another repository (id {remoteConfig.Id[..8]}, this one is {repository.Config.Id[..8]}): use another bucket or prefix");
+            if (remoteConfig.Id != repository.RepositoryId)
+                throw new DedupException($"the bucket holds another repository (id {remoteConfig.Id[..8]}, this one is {repository.RepositoryId[..8]}): use another bucket or prefix");
         }
         catch (ObjectNotFoundException)
         {
             await PutVerifiedAsync(store, RemoteLayout.Config, localConfig, BlockId.Hash(localConfig), cancellationToken);
         }
-        var localKeys = Directory.Exists(repository.Layout.KeysDirectory)
-            ? Directory.EnumerateFiles(repository.Layout.KeysDirectory, "*.json").ToDictionary(f => Path.GetFileName(f), File.ReadAllBytes)
-            : [];
+        var localKeys = repository.ReadKeyFiles();
         var remoteKeys = new List<string>();
         await foreach (var (key, _) in store.ListAsync(RemoteLayout.KeysPrefix, cancellationToken)) remoteKeys.Add(key);
         foreach (var (name, bytes) in localKeys)
@@ -159,7 +157,7 @@ public sealed class MirrorPusher(Repository.LocalRepository repository, IObjectS
     {
         if (alreadyUploaded && await ReadsBackAsAsync(store, RemoteLayout.Pack(pack), length, pack, cancellationToken)) return true;
         byte[] local;
-        try { local = repository.Packs.ReadAll(pack); }
+        try { local = repository.ReadPack(pack); }
         catch (CorruptDataException e) { return Problem($"pack {pack.ToShortString()} not pushed: {e.Message} (run 'dedup repair')"); }
         if (local.Length != length || BlockId.Hash(local) != pack)
             return Problem($"pack {pack.ToShortString()} not pushed: the local copy is damaged (run 'dedup repair')");
@@ -202,7 +200,7 @@ public sealed class MirrorPusher(Repository.LocalRepository repository, IObjectS
         await _segmentLock.WaitAsync(cancellationToken);
         try
         {
-            await UploadSegmentAsync(store, records, repository.Protection.CatalogSealer, bytes => Interlocked.Add(ref _up, bytes), cancellationToken);
+            await UploadSegmentAsync(store, records, repository.CatalogSealer, bytes => Interlocked.Add(ref _up, bytes), cancellationToken);
             _segments++;
         }
         finally { _segmentLock.Release(); }

@@ -18,15 +18,15 @@ public sealed record MirrorStatusReport(IReadOnlyList<SnapshotCopies> Snapshots,
 /// recorded as mirrored there.</summary>
 public static class MirrorStatus
 {
-    public static async Task<MirrorStatusReport> ComputeAsync(Repository.LocalRepository repository, IObjectStore store, CancellationToken cancellationToken)
+    public static async Task<MirrorStatusReport> ComputeAsync(Repository.IMirrorRepository repository, IObjectStore store, CancellationToken cancellationToken)
     {
-        var remote = await RemoteState.LoadAsync(store, repository.Protection.CatalogSealer, 4, cancellationToken);
-        var lengths = repository.Catalog.Packs().ToDictionary(p => p.Pack, p => p.Length);
+        var remote = await RemoteState.LoadAsync(store, repository.CatalogSealer, 4, cancellationToken);
+        var lengths = repository.PackLengths().ToDictionary(p => p.Pack, p => p.Length);
         var localPresent = new Dictionary<BlockId, bool>();
         bool IsLocal(BlockId pack)
         {
             if (!localPresent.TryGetValue(pack, out bool present))
-                localPresent[pack] = present = repository.Packs.Exists(pack) && repository.Packs.Length(pack) == lengths.GetValueOrDefault(pack, -1);
+                localPresent[pack] = present = repository.PackExists(pack) && repository.PackLength(pack) == lengths.GetValueOrDefault(pack, -1);
             return present;
         }
         var snapshots = SnapshotPacks.For(repository).Select(s =>

@@ -16,8 +16,8 @@ public sealed class MirroredPacks(string name, IObjectStore store, RemoteState s
     public Task<byte[]> ReadAsync(BlockId pack, CancellationToken cancellationToken) => store.GetAsync(RemoteLayout.Pack(pack), cancellationToken);
 
     /// <summary>True when some pack the catalog lists is not in the local store: only then is a remote worth asking.</summary>
-    public static bool Needed(Repository.LocalRepository repository) => repository.Catalog.Packs().Any(p => !repository.Packs.Exists(p.Pack));
+    public static bool Needed(Repository.IMirrorRepository repository) => repository.PackLengths().Any(p => !repository.PackExists(p.Pack));
 
-    public static async Task<MirroredPacks> LoadAsync(string name, IObjectStore store, Repository.LocalRepository repository, CancellationToken cancellationToken) =>
-        new(name, store, await RemoteState.LoadAsync(store, repository.Protection.CatalogSealer, 4, cancellationToken));
+    public static async Task<MirroredPacks> LoadAsync(string name, IObjectStore store, Repository.IMirrorRepository repository, CancellationToken cancellationToken) =>
+        new(name, store, await RemoteState.LoadAsync(store, repository.CatalogSealer, 4, cancellationToken));
 }

@@ -9,7 +9,7 @@ namespace Dedup.Mirror;
 /// blocks' byte ranges of their packs (range GETs, never whole packs). What comes from the bucket is verified like
 /// a local read: authenticated, decoded and re-hashed.
 /// </summary>
-public sealed class RemoteBlockLoader(Repository.LocalRepository repository, IObjectStore store, CancellationToken cancellationToken) : IBlockSequenceLoader
+public sealed class RemoteBlockLoader(Repository.IMirrorRepository repository, IObjectStore store, CancellationToken cancellationToken) : IBlockSequenceLoader
 {
     /// <summary>Bytes of stored blocks fetched per batch of a file, and requests in flight per batch.</summary>
     private const int WindowBytes = 16 * 1024 * 1024, WindowBlocks = 512, RequestsInFlight = 8;
@@ -55,7 +55,7 @@ public sealed class RemoteBlockLoader(Repository.LocalRepository repository, IOb
             if (location.Codec == Codec.Grouped && !groups.Add((location.Pack, location.Offset))) continue;
             needed[location.Pack] = needed.GetValueOrDefault(location.Pack) + location.StoredLength;
         }
-        var lengths = repository.Catalog.Packs().ToDictionary(p => p.Pack, p => p.Length);
+        var lengths = repository.PackLengths().ToDictionary(p => p.Pack, p => p.Length);
         var throttle = new SemaphoreSlim(4);
         foreach (var pack in firstUse.Where(p => lengths.TryGetValue(p, out long length) && needed[p] >= WholePackFraction * length))
         {
@@ -172,7 +172,7 @@ public sealed class RemoteBlockLoader(Repository.LocalRepository repository, IOb
     private bool IsLocal(BlockId pack)
     {
         AwaitFetch(pack);
-        return _local.GetOrAdd(pack, repository.Packs.Exists);
+        return _local.GetOrAdd(pack, repository.PackExists);
     }
 
     private bool TryLocal(BlockId id, ref byte[] buffer, out int length)

@@ -23,20 +23,20 @@ public sealed record RemoteCheckReport
 /// with read-data every pack hashes to its name and every block in it decodes and re-hashes.</summary>
 public static class RemoteChecker
 {
-    public static async Task<RemoteCheckReport> RunAsync(Repository.LocalRepository repository, IObjectStore store, bool readData, int parallel,
+    public static async Task<RemoteCheckReport> RunAsync(Repository.IMirrorCheckRepository repository, IObjectStore store, bool readData, int parallel,
         Action<long, long>? progress, CancellationToken cancellationToken) =>
-        await RunAsync(repository, store, await RemoteState.LoadAsync(store, repository.Protection.CatalogSealer, parallel, cancellationToken),
+        await RunAsync(repository, store, await RemoteState.LoadAsync(store, repository.CatalogSealer, parallel, cancellationToken),
             readData, parallel, null, progress, cancellationToken);
 
     /// <summary>Checks against a bucket state the caller already read (repair needs it too).</summary>
     /// <param name="verified">Packs of this bucket already read and found intact (check read them for the local repository,
     /// which lacks them): counted, not downloaded again.</param>
-    public static async Task<RemoteCheckReport> RunAsync(Repository.LocalRepository repository, IObjectStore store, RemoteState remote, bool readData, int parallel,
+    public static async Task<RemoteCheckReport> RunAsync(Repository.IMirrorCheckRepository repository, IObjectStore store, RemoteState remote, bool readData, int parallel,
         IReadOnlySet<string>? verified, Action<long, long>? progress, CancellationToken cancellationToken)
     {
         var report = new RemoteCheckReport();
         foreach (var (segment, problem) in remote.DamagedSegments) report.DamagedSegments.Add($"catalog segment {segment}: {problem}");
-        report.PacksPending = repository.Catalog.Packs().Count(p => !remote.CatalogPacks.ContainsKey(p.Pack));
+        report.PacksPending = repository.PackLengths().Count(p => !remote.CatalogPacks.ContainsKey(p.Pack));
         var damaged = new ConcurrentDictionary<BlockId, string>();
         long done = 0, read = 0;
         await Parallel.ForEachAsync(remote.CatalogPacks, new ParallelOptions { MaxDegreeOfParallelism = parallel, CancellationToken = cancellationToken }, async (p, ct) =>

@@ -99,11 +99,11 @@ public static class RemoteRecovery
     }
 
     /// <summary>Fetches every pack missing (or of the wrong size) locally; each must hash to its name and parse.</summary>
-    public static async Task<int> FetchPacksAsync(Repository.LocalRepository repository, IObjectStore store, RecoverOptions options, List<string> problems,
+    public static async Task<int> FetchPacksAsync(Repository.IMirrorRepository repository, IObjectStore store, RecoverOptions options, List<string> problems,
         CancellationToken cancellationToken)
     {
-        var wanted = repository.Catalog.Packs()
-            .Where(p => !repository.Packs.Exists(p.Pack) || repository.Packs.Length(p.Pack) != p.Length).ToList();
+        var wanted = repository.PackLengths()
+            .Where(p => !repository.PackExists(p.Pack) || repository.PackLength(p.Pack) != p.Length).ToList();
         options.OnTotal?.Invoke(wanted.Sum(p => p.Length));
         int fetched = 0;
         await Parallel.ForEachAsync(wanted, new ParallelOptions { MaxDegreeOfParallelism = options.Parallel, CancellationToken = cancellationToken }, async (p, ct) =>
@@ -126,16 +126,12 @@ public static class RemoteRecovery
     /// block) and writes it durably in place of the local copy, which stays as it was when that fails. A restore
     /// skips the block pass: it verifies each block as it reads it anyway. A repository that cannot take the pack
     /// (a full disk) is a <see cref="RepositoryWriteException"/>: every later pack would fail the same way.</summary>
-    public static async Task FetchPackAsync(Repository.LocalRepository repository, IObjectStore store, BlockId pack, bool verifyBlocks,
+    public static async Task FetchPackAsync(Repository.IMirrorRepository repository, IObjectStore store, BlockId pack, bool verifyBlocks,
         CancellationToken cancellationToken)
     {
         var bytes = await store.GetAsync(RemoteLayout.Pack(pack), cancellationToken);
         try { repository.VerifyPack(bytes, pack, verifyBlocks); }
         catch (CorruptDataException e) { throw new CorruptDataException($"the bucket's copy is damaged ({e.Message})", e); }
-        try { repository.Packs.Put(pack, bytes); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new RepositoryWriteException($"the repository at {repository.Layout.Root}", e);
-        }
+        repository.PutPack(pack, bytes);
     }
 }

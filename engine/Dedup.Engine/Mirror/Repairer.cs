@@ -21,11 +21,11 @@ public sealed record RepairReport
 /// </summary>
 public static class Repairer
 {
-    public static async Task<RepairReport> RunAsync(Repository.LocalRepository repository, IObjectStore store, int parallel, CancellationToken cancellationToken)
+    public static async Task<RepairReport> RunAsync(Repository.IMirrorCheckRepository repository, IObjectStore store, int parallel, CancellationToken cancellationToken)
     {
         var report = new RepairReport();
         var local = Checker.Run(repository, readData: true);
-        var remoteState = await RemoteState.LoadAsync(store, repository.Protection.CatalogSealer, parallel, cancellationToken);
+        var remoteState = await RemoteState.LoadAsync(store, repository.CatalogSealer, parallel, cancellationToken);
         var remote = await RemoteChecker.RunAsync(repository, store, remoteState, readData: true, parallel, null, null, cancellationToken);
         var localDamaged = local.DamagedPacks.Keys.Select(BlockId.Parse).ToHashSet();
         var remoteDamaged = remote.DamagedPacks.Keys.Select(BlockId.Parse).ToHashSet();
@@ -49,16 +49,16 @@ public static class Repairer
         }
 
         var uploaded = new List<Snapshots.CatalogRecord>();
-        var records = repository.Catalog.ExportPackRecords().ToDictionary(r => BlockId.Read(r.Id));
+        var records = repository.ExportPackRecords().ToDictionary(r => BlockId.Read(r.Id));
         foreach (var pack in remoteDamaged)
         {
             if (localDamaged.Contains(pack)) continue; // already listed above
-            if (!repository.Packs.Exists(pack))
+            if (!repository.PackExists(pack))
             {
                 report.Unhealed[pack.ToString()] = "damaged in the bucket and not present locally";
                 continue;
             }
-            var bytes = repository.Packs.ReadAll(pack);
+            var bytes = repository.ReadPack(pack);
             if (BlockId.Hash(bytes) != pack)
             {
                 report.Unhealed[pack.ToString()] = "damaged in the bucket and locally";
@@ -69,7 +69,7 @@ public static class Repairer
             if (records.TryGetValue(pack, out var record)) uploaded.Add(record);
         }
         // Record the re-uploaded packs again: harmless when the catalog already does, needed when a segment was lost.
-        if (uploaded.Count > 0) await MirrorPusher.UploadSegmentAsync(store, uploaded, repository.Protection.CatalogSealer, null, cancellationToken);
+        if (uploaded.Count > 0) await MirrorPusher.UploadSegmentAsync(store, uploaded, repository.CatalogSealer, null, cancellationToken);
 
         if (report.Unhealed.Count > 0)
             Checker.MapDamage(repository, Checker.BlocksIn(repository, report.Unhealed.Keys.Select(BlockId.Parse)), report.Affected);

@@ -7,15 +7,15 @@ namespace Dedup.Mirror;
 /// locate makes the snapshot incomplete everywhere.</summary>
 public sealed record SnapshotPacks(Snapshot Snapshot, HashSet<BlockId> Packs, int UnlocatedBlocks)
 {
-    public static List<SnapshotPacks> For(Repository.LocalRepository repository) => For(repository, out _);
+    public static List<SnapshotPacks> For(Repository.IMirrorRepository repository) => For(repository, out _);
 
     /// <summary>The same, and every tree the snapshots hold (the trees a mirror must carry).</summary>
-    public static List<SnapshotPacks> For(Repository.LocalRepository repository, out IReadOnlyCollection<BlockId> trees)
+    public static List<SnapshotPacks> For(Repository.IMirrorRepository repository, out IReadOnlyCollection<BlockId> trees)
     {
         var reader = repository.CreateTreeReader();
         // Snapshots share most trees: remember each tree's packs once.
         var memo = new Dictionary<BlockId, (HashSet<BlockId> Packs, int Unlocated)>();
-        var result = repository.Catalog.Snapshots().Select(s =>
+        var result = repository.Snapshots().Select(s =>
         {
             var (packs, unlocated) = Visit(repository, reader, s.Root, memo);
             return new SnapshotPacks(s, packs, unlocated);
@@ -24,7 +24,7 @@ public sealed record SnapshotPacks(Snapshot Snapshot, HashSet<BlockId> Packs, in
         return result;
     }
 
-    private static (HashSet<BlockId>, int) Visit(Repository.LocalRepository repository, TreeReader trees, BlockId tree,
+    private static (HashSet<BlockId>, int) Visit(Repository.IMirrorRepository repository, TreeReader trees, BlockId tree,
         Dictionary<BlockId, (HashSet<BlockId>, int)> memo)
     {
         if (memo.TryGetValue(tree, out var known)) return known;

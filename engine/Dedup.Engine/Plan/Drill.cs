@@ -15,7 +15,7 @@ namespace Dedup.Plan;
 public static class Drill
 {
     /// <summary>Runs the drill and records it, unless the repository is read-only (then only the result is returned).</summary>
-    public static AuditRecord Run(Repository.LocalRepository repository, IBlockLoader loader, Snapshot snapshot, double samplePercent, DateTimeOffset now, string? set)
+    public static AuditRecord Run(Repository.IAuditedRepository repository, IBlockLoader loader, Snapshot snapshot, double samplePercent, DateTimeOffset now, string? set)
     {
         var trees = repository.CreateTreeReader();
         var files = trees.Walk(snapshot.Root, "/").Where(f => f.Node.Type == NodeType.File).Select(f => f.Path).ToList();

@@ -39,10 +39,10 @@ public static class PlanStatus
 {
     public static readonly TimeSpan DrillMaxAge = TimeSpan.FromDays(8), CheckMaxAge = TimeSpan.FromHours(48);
 
-    public static PlanStatusReport Compute(Repository.LocalRepository repository, BackupPlan plan, DateTimeOffset now, MirrorStatusReport? mirror)
+    public static PlanStatusReport Compute(Repository.IAuditedRepository repository, BackupPlan plan, DateTimeOffset now, MirrorStatusReport? mirror)
     {
-        var snapshots = repository.Catalog.Snapshots();
-        var audit = repository.Catalog.Audit();
+        var snapshots = repository.Snapshots();
+        var audit = repository.Audit();
         var sets = plan.Sets.Select(set =>
         {
             var objectives = plan.Objectives[set.Tier];

@@ -30,7 +30,7 @@ public sealed record InitOptions
 /// snapshots never pays for it.
 /// Thread safe for loading blocks; writes go through a <see cref="PackAssembler"/>.
 /// </summary>
-public sealed class LocalRepository : IBlockLoader, IBackupRepository, IPruneRepository, ICheckRepository, IDisposable
+public sealed class LocalRepository : IBlockLoader, IBackupRepository, IPruneRepository, IMirrorCheckRepository, IAuditedRepository, IDisposable
 {
     public const int DefaultPackSize = 16 * 1024 * 1024;
 
@@ -78,15 +78,39 @@ public sealed class LocalRepository : IBlockLoader, IBackupRepository, IPruneRep
     IEnumerable<KeyValuePair<BlockId, BlockLocation>> IPruneRepository.PackBlocks() => Catalog.Blocks();
 
     bool ICheckRepository.RebuildableFromFiles => Config.IsCurrent;
-    IReadOnlyList<(BlockId Pack, long Length)> ICheckRepository.PackLengths() => Catalog.Packs();
     List<KeyValuePair<BlockId, BlockLocation>>? ICheckRepository.CatalogListOf(BlockId pack) => Catalog.OwnList(pack);
-    bool ICheckRepository.PackExists(BlockId pack) => Packs.Exists(pack);
-    long ICheckRepository.PackLength(BlockId pack) => Packs.Length(pack);
     List<PackEntry> ICheckRepository.ReadTrailer(BlockId pack) => Packs.ReadEntries(pack, Protection.Sealer);
-    byte[] ICheckRepository.ReadPack(BlockId pack) => Packs.ReadAll(pack);
     List<PackEntry> ICheckRepository.ParseTrailer(byte[] pack) => PackReader.Parse(pack, Protection.Sealer);
     IReadOnlyList<string> ICheckRepository.SnapshotFileIds() => SnapshotFiles.List().ToList();
     Snapshot ICheckRepository.ReadSnapshotFile(string id) => Catalog.OpenSnapshot(id, SnapshotFiles.Read(id));
+
+    IReadOnlyList<(BlockId Pack, long Length)> IPackFiles.PackLengths() => Catalog.Packs();
+    bool IPackFiles.PackExists(BlockId pack) => Packs.Exists(pack);
+    long IPackFiles.PackLength(BlockId pack) => Packs.Length(pack);
+    byte[] IPackFiles.ReadPack(BlockId pack) => Packs.ReadAll(pack);
+
+    IReadOnlyList<AuditRecord> IAuditedRepository.Audit() => Catalog.Audit();
+
+    string IMirrorRepository.Root => Layout.Root;
+    string IMirrorRepository.RepositoryId => Config.Id;
+    byte[] IMirrorRepository.ReadConfigFile() => File.ReadAllBytes(Layout.ConfigPath);
+    IReadOnlyDictionary<string, byte[]> IMirrorRepository.ReadKeyFiles() => Directory.Exists(Layout.KeysDirectory)
+        ? Directory.EnumerateFiles(Layout.KeysDirectory, "*.json").ToDictionary(f => Path.GetFileName(f), File.ReadAllBytes)
+        : [];
+    IBlobSealer IMirrorRepository.CatalogSealer => Protection.CatalogSealer;
+    IEnumerable<CatalogRecord> IMirrorRepository.ExportRecords() => Catalog.ExportRecords();
+    IEnumerable<CatalogRecord> IMirrorRepository.ExportPackRecords() => Catalog.ExportPackRecords();
+    IEnumerable<CatalogRecord> IMirrorRepository.ExportAuditRecords() => Catalog.ExportAuditRecords();
+    CatalogRecord IMirrorRepository.TreeRecord(BlockId tree) => Catalog.TreeRecord(tree, () => ((IBlockLoader)this).LoadBlock(tree));
+
+    void IMirrorRepository.PutPack(BlockId pack, byte[] bytes)
+    {
+        try { Packs.Put(pack, bytes); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new RepositoryWriteException($"the repository at {Layout.Root}", e);
+        }
+    }
 
     void IPruneRepository.DeletePackFile(BlockId pack)
     {

@@ -39,6 +39,25 @@ public class LayeringTests
         Assert.Empty(violations);
     }
 
+    /// <summary>Where the layers above the repository may name <c>LocalRepository</c>: the recovery that creates one
+    /// from a bucket, and the plan runner, which runs every command on one repository. Everything else takes the
+    /// role it uses (Repository/RepositoryRoles.cs).</summary>
+    private static readonly string[] MayNameLocalRepository = ["Mirror/RemoteRecovery.cs", "Plan/PlanRunner.cs"];
+
+    [Fact]
+    public void Consumers_of_the_repository_take_its_roles_not_the_whole_repository()
+    {
+        string engine = Path.Combine(Exec.RepositoryRoot(), "engine", "Dedup.Engine");
+        var consumers = Layers.SkipWhile(l => l != "Repository").Skip(1).ToList();
+        var named = consumers
+            .SelectMany(layer => Directory.EnumerateFiles(Path.Combine(engine, layer), "*.cs", SearchOption.AllDirectories))
+            .Where(file => Regex.IsMatch(Regex.Replace(File.ReadAllText(file), @"//.*", ""), @"\bLocalRepository\b"))
+            .Select(file => Path.GetRelativePath(engine, file))
+            .Order()
+            .ToList();
+        Assert.Equal(MayNameLocalRepository.Order(), named);
+    }
+
     [Fact]
     public void The_check_sees_an_upward_use()
     {
