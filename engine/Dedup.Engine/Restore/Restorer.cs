@@ -236,22 +236,22 @@ public sealed partial class Restorer(IBlockLoader loader, TreeReader trees, IRes
 
     private void AddTree(List<Item> items, BlockId tree, string storedPath, string root)
     {
-        foreach (var node in trees.Load(tree).Nodes)
-            AddNode(items, node, AbsolutePath.Join(storedPath, node.Name), root);
+        foreach (var (path, node) in trees.Walk(tree, storedPath)) items.Add(ItemOf(node, path, root));
     }
 
     private void AddNode(List<Item> items, TreeNode node, string storedPath, string root)
     {
-        var kind = node.Type switch
-        {
-            NodeType.Directory => Kind.Directory,
-            NodeType.File => Kind.File,
-            NodeType.Symlink => Kind.Symlink,
-            _ => Kind.Special,
-        };
-        items.Add(new Item(storedPath, TargetOf(root, storedPath), node, kind));
+        items.Add(ItemOf(node, storedPath, root));
         if (node.Type == NodeType.Directory) AddTree(items, node.Subtree, storedPath, root);
     }
+
+    private static Item ItemOf(TreeNode node, string storedPath, string root) => new(storedPath, TargetOf(root, storedPath), node, node.Type switch
+    {
+        NodeType.Directory => Kind.Directory,
+        NodeType.File => Kind.File,
+        NodeType.Symlink => Kind.Symlink,
+        _ => Kind.Special,
+    });
 
     /// <summary>Where a stored path lands under <paramref name="target"/>, refusing anything that would land outside it.</summary>
     public static string TargetPath(string target, string storedPath) => TargetOf(RootOf(target), TreeReader.Normalize(storedPath));

@@ -98,15 +98,23 @@ public sealed class TreeReader(Catalog catalog, Crypto.ContentHasher hasher, IBl
     /// <summary>A user's path as the stored form: absolute, single slashes, no "." parts ("a//b/" → "/a/b").</summary>
     public static string Normalize(string path) => "/" + string.Join('/', SplitPath(path));
 
-    /// <summary>Every node under a tree, depth first, with its absolute stored path.</summary>
+    /// <summary>Every node under a tree, depth first (a directory before what it holds), with its absolute stored
+    /// path. The one walk of a tree by path: ls, find, restore and the drills use it.</summary>
     public IEnumerable<(string Path, TreeNode Node)> Walk(BlockId tree, string prefix)
     {
-        foreach (var node in Load(tree).Nodes)
+        // An explicit stack, not nested iterators: each level of nesting would cost every node below it one more step,
+        // and a tree thousands of levels deep would make that quadratic.
+        var pending = new Stack<(string Directory, IReadOnlyList<TreeNode> Nodes, int Next)>();
+        pending.Push((prefix, Load(tree).Nodes, 0));
+        while (pending.Count > 0)
         {
-            string path = AbsolutePath.Join(prefix, node.Name);
+            var (directory, nodes, next) = pending.Pop();
+            if (next == nodes.Count) continue;
+            pending.Push((directory, nodes, next + 1));
+            var node = nodes[next];
+            string path = AbsolutePath.Join(directory, node.Name);
             yield return (path, node);
-            if (node.Type == NodeType.Directory)
-                foreach (var child in Walk(node.Subtree, path)) yield return child;
+            if (node.Type == NodeType.Directory) pending.Push((path, Load(node.Subtree).Nodes, 0));
         }
     }
 }
