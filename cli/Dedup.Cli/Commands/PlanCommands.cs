@@ -209,7 +209,7 @@ public static class PlanCommands
             Core.IBlockLoader loader = connection is null ? repository : new RemoteBlockLoader(repository, connection.Store, ct);
             string? setName = parse.GetValue(set) ?? snap.Tags.FirstOrDefault(t => t.StartsWith("set:", StringComparison.Ordinal))?[4..];
             var record = await ProgressDisplay.RunAsync(context, "verify", "files", _ =>
-                Task.FromResult(Drill.Run(repository, loader, snap, Math.Clamp(parse.GetValue(sample), 0.1, 100), DateTimeOffset.Now, setName)));
+                Drill.RunAsync(repository, loader, snap, Math.Clamp(parse.GetValue(sample), 0.1, 100), DateTimeOffset.Now, setName, ct));
             if (context.Json) Console.Out.WriteLine(Format.ToJson(record));
             else context.Info($"{(record.Ok ? "ok" : "FAILED")}: snapshot {snap.ShortId}: {record.Detail} ({Format.Bytes(record.Bytes)} in {record.Seconds:0.##} s)");
             if (repository.ReadOnly) context.Info("the repository is read-only: the drill is not recorded in its audit log");

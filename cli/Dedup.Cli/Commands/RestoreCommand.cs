@@ -39,11 +39,8 @@ public static class RestoreCommand
             if (connection is not null)
             {
                 loader = remoteLoader = new RemoteBlockLoader(repository, connection.Store, ct);
-                // Remote reads are latency-bound: more files in flight. Each waits synchronously on its request, so
-                // the thread pool must not have to grow (one thread per 0.5 s) before the replies can be processed.
+                // Remote reads are latency-bound: more files in flight (each waits for the network without a thread).
                 options = options with { Workers = 16 };
-                ThreadPool.GetMinThreads(out int workers, out int io);
-                ThreadPool.SetMinThreads(Math.Max(workers, 64), io);
             }
             var result = await ProgressDisplay.RunAsync(context, "restore", "files", counter =>
             {
@@ -51,7 +48,7 @@ public static class RestoreCommand
                 counter.SetTotal(include.Length == 0 ? snap.Totals.Bytes : -1);
                 if (include.Length == 0) counter.SetItemsFound(snap.Totals.Files);
                 var observer = new RestoreProgress(counter, context);
-                return Task.FromResult(new Restorer(loader, trees, observer).Restore(snap, include, parse.GetValue(target)!, options, ct));
+                return new Restorer(loader, trees, observer).RestoreAsync(snap, include, parse.GetValue(target)!, options, ct);
             });
             long remoteBytes = connection?.Counter.BytesDownloaded ?? 0;
             if (context.Json)

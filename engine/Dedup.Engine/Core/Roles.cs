@@ -59,6 +59,7 @@ public interface IBlockSequenceLoader : IBlockLoader
     /// <summary>Told every block the restore will read, in the order it will roughly read them, before any file is written.</summary>
     void Prepare(IReadOnlyList<BlockId> ids);
 
-    /// <summary>Loads <paramref name="ids"/> in order, each verified, handing each block's bytes to <paramref name="consume"/>.</summary>
-    void LoadSequence(IReadOnlyList<BlockId> ids, Action<ReadOnlySpan<byte>> consume);
+    /// <summary>Loads <paramref name="ids"/> in order, each verified, handing each block's bytes to <paramref name="consume"/>.
+    /// Waits for the network without holding a thread: a restore keeps many files in flight.</summary>
+    ValueTask LoadSequenceAsync(IReadOnlyList<BlockId> ids, Action<ReadOnlySpan<byte>> consume, CancellationToken cancellationToken);
 }

@@ -15,7 +15,8 @@ namespace Dedup.Plan;
 public static class Drill
 {
     /// <summary>Runs the drill and records it, unless the repository is read-only (then only the result is returned).</summary>
-    public static AuditRecord Run(Repository.IAuditedRepository repository, IBlockLoader loader, Snapshot snapshot, double samplePercent, DateTimeOffset now, string? set)
+    public static async Task<AuditRecord> RunAsync(Repository.IAuditedRepository repository, IBlockLoader loader, Snapshot snapshot, double samplePercent, DateTimeOffset now, string? set,
+        CancellationToken cancellationToken = default)
     {
         var trees = repository.CreateTreeReader();
         var files = trees.Walk(snapshot.Root, "/").Where(f => f.Node.Type == NodeType.File).Select(f => f.Path).ToList();
@@ -27,7 +28,7 @@ public static class Drill
         string? problem = null;
         try
         {
-            result = new Restorer(loader, trees, NullRestoreObserver.Instance).Restore(snapshot, chosen, target, new RestoreOptions { Verify = true });
+            result = await new Restorer(loader, trees, NullRestoreObserver.Instance).RestoreAsync(snapshot, chosen, target, new RestoreOptions { Verify = true }, cancellationToken);
             if (result.Failed.Count > 0) problem = $"{result.Failed.Count} files failed: {string.Join(", ", result.Failed.Take(5))}";
         }
         catch (Exception e) when (e is DedupException or IOException or UnauthorizedAccessException) { problem = e.Message; }

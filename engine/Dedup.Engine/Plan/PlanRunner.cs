@@ -84,7 +84,7 @@ public sealed class PlanRunner(Repository.LocalRepository repository, BackupPlan
             {
                 var latest = SetSnapshots(set).LastOrDefault();
                 if (latest is null) continue;
-                _records.Add(Drill.Run(repository, loader, latest, monthly ? 100 : plan.Schedule.SamplePercent, StepTime(), set.Name));
+                _records.Add(await Drill.RunAsync(repository, loader, latest, monthly ? 100 : plan.Schedule.SamplePercent, StepTime(), set.Name, cancellationToken));
             }
         }
 

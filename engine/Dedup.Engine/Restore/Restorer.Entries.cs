@@ -36,7 +36,7 @@ public sealed partial class Restorer
         }
     }
 
-    private long RestoreFile(DirectoryHandle parent, Item file, RestoreOptions options, List<string> warnings)
+    private async Task<long> RestoreFileAsync(DirectoryHandle parent, Item file, RestoreOptions options, List<string> warnings, CancellationToken cancellationToken)
     {
         var node = file.Node!;
         string name = AbsolutePath.Name(file.TargetPath);
@@ -48,7 +48,7 @@ public sealed partial class Restorer
             {
                 // Holes stay holes: only data is written, so a file with holes (a trailing one too) is given its length.
                 if (node.Holes.Count > 0) RandomAccess.SetLength(handle, node.Size);
-                long end = WriteContent(handle, node, options.Workers);
+                long end = await WriteContentAsync(handle, node, options.Workers, cancellationToken);
                 if (end != node.Size) throw new CorruptDataException($"{file.StoredPath}: blocks and holes add up to {end} bytes, the snapshot says {node.Size}");
                 if (options.Verify) VerifyFile(parent, temp, node, file.StoredPath);
                 // On the open file, before it has its name. A failure here still gives the file its content and name.
@@ -81,17 +81,18 @@ public sealed partial class Restorer
     private const int ParallelFileBlocks = 16;
     private const int CoalescedWriteBytes = 1 << 20;
 
-    /// <summary>Writes the blocks at their offsets, stepping over the holes. Returns the end offset reached.</summary>
-    private long WriteContent(SafeFileHandle handle, TreeNode node, int workers)
+    /// <summary>Writes the blocks at their offsets, stepping over the holes. Returns the end offset reached. Only a
+    /// sequence loader (the remote one) waits; local blocks are read and written on the calling thread.</summary>
+    private async ValueTask<long> WriteContentAsync(SafeFileHandle handle, TreeNode node, int workers, CancellationToken cancellationToken)
     {
         var layout = new ContentLayout(node.Holes);
         if (loader is IBlockSequenceLoader sequence)
         {
-            sequence.LoadSequence(node.Content, block =>
+            await sequence.LoadSequenceAsync(node.Content, block =>
             {
                 RandomAccess.Write(handle, block, layout.Next(block.Length));
                 observer.BytesWritten(block.Length);
-            });
+            }, cancellationToken);
         }
         else if (workers > 1 && node.Size >= ParallelFileBytes && node.Content.Count >= ParallelFileBlocks)
         {
@@ -99,16 +100,21 @@ public sealed partial class Restorer
         }
         else
         {
-            var buffer = t_buffer ?? [];
-            foreach (var id in node.Content)
-            {
-                int length = loader.LoadBlock(id, ref buffer);
-                RandomAccess.Write(handle, buffer.AsSpan(0, length), layout.Next(length));
-                observer.BytesWritten(length);
-            }
-            t_buffer = buffer;
+            WriteContentInOrder(handle, node.Content, layout);
         }
         return layout.End();
+    }
+
+    private void WriteContentInOrder(SafeFileHandle handle, IReadOnlyList<BlockId> content, ContentLayout layout)
+    {
+        var buffer = t_buffer ?? [];
+        foreach (var id in content)
+        {
+            int length = loader.LoadBlock(id, ref buffer);
+            RandomAccess.Write(handle, buffer.AsSpan(0, length), layout.Next(length));
+            observer.BytesWritten(length);
+        }
+        t_buffer = buffer;
     }
 
     /// <summary>Every block's offset comes from the index (its raw length) first; then runs of consecutive blocks are

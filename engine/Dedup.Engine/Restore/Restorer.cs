@@ -46,8 +46,9 @@ public sealed partial class Restorer(IBlockLoader loader, TreeReader trees, IRes
     }
 
     /// <summary>Cancelled, it stops starting files: those in flight complete (or leave no temp file), and
-    /// <see cref="OperationCanceledException"/> is thrown; every file in place is whole.</summary>
-    public RestoreResult Restore(Snapshot snapshot, IReadOnlyList<string> include, string target, RestoreOptions options, CancellationToken cancellationToken = default)
+    /// <see cref="OperationCanceledException"/> is thrown; every file in place is whole. Files are written by
+    /// <see cref="RestoreOptions.Workers"/> workers; a worker waiting for the network (a remote loader) holds no thread.</summary>
+    public async Task<RestoreResult> RestoreAsync(Snapshot snapshot, IReadOnlyList<string> include, string target, RestoreOptions options, CancellationToken cancellationToken = default)
     {
         string root = RootOf(target);
         var items = Plan(snapshot, include, root);
@@ -68,34 +69,40 @@ public sealed partial class Restorer(IBlockLoader loader, TreeReader trees, IRes
         // Later members of a hard-link set are linked to the first one restored, once it is in place.
         var (written, linked, firsts) = SplitHardLinks(files);
         if (loader is IBlockSequenceLoader sequence) sequence.Prepare(written.SelectMany(f => f.Node!.Content).Distinct().ToList());
-        Parallel.ForEach(Batches(written), new ParallelOptions { MaxDegreeOfParallelism = options.Workers, CancellationToken = cancellationToken }, (batch, loop) =>
+        // Cancelled by the caller, or by the first error that stops the whole restore.
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        try
         {
-            using var parent = OpenParent(directories, batch, failed);
-            if (parent is null) return;
-            foreach (var file in batch)
+            await Parallel.ForEachAsync(Batches(written), new ParallelOptions { MaxDegreeOfParallelism = options.Workers, CancellationToken = stopping.Token }, async (batch, _) =>
             {
-                if (loop.IsStopped || cancellationToken.IsCancellationRequested) return;
-                try
+                using var parent = OpenParent(directories, batch, failed);
+                if (parent is null) return;
+                foreach (var file in batch)
                 {
-                    long size = RestoreFile(parent, file, options, warnings);
-                    observer.FileDone(file.StoredPath);
-                    Interlocked.Add(ref bytes, size);
-                    Interlocked.Increment(ref restored);
-                    if (options.Verify) Interlocked.Increment(ref verified);
+                    if (stopping.IsCancellationRequested) return;
+                    try
+                    {
+                        long size = await RestoreFileAsync(parent, file, options, warnings, cancellationToken);
+                        observer.FileDone(file.StoredPath);
+                        Interlocked.Add(ref bytes, size);
+                        Interlocked.Increment(ref restored);
+                        if (options.Verify) Interlocked.Increment(ref verified);
+                    }
+                    catch (Exception e) when (StopsTheRestore(e))
+                    {
+                        Interlocked.CompareExchange(ref stop, ExceptionDispatchInfo.Capture(e), null);
+                        stopping.Cancel();
+                        return;
+                    }
+                    catch (Exception e) when (e is DedupException or IOException or UnauthorizedAccessException)
+                    {
+                        lock (failed) failed.Add(file.StoredPath);
+                        observer.Error(file.StoredPath, e);
+                    }
                 }
-                catch (Exception e) when (StopsTheRestore(e))
-                {
-                    Interlocked.CompareExchange(ref stop, ExceptionDispatchInfo.Capture(e), null);
-                    loop.Stop();
-                    return;
-                }
-                catch (Exception e) when (e is DedupException or IOException or UnauthorizedAccessException)
-                {
-                    lock (failed) failed.Add(file.StoredPath);
-                    observer.Error(file.StoredPath, e);
-                }
-            }
-        });
+            });
+        }
+        catch (OperationCanceledException) when (stop is not null && !cancellationToken.IsCancellationRequested) { }
         cancellationToken.ThrowIfCancellationRequested();
         if (stop is not null) Stop(stop, root, Interlocked.Read(ref restored), files.Count);
 

@@ -110,7 +110,7 @@ public class ReadersBesideWritersTests : IDisposable
         Assert.True(report.PacksRepacked > 0 && report.PacksDeleted + report.PacksRepacked > 0, "the prune moved no block");
 
         string target = _sandbox.Path("restored-beside-prune");
-        new Restorer(reader, reader.CreateTreeReader(), NullRestoreObserver.Instance).Restore(second, [], target, new RestoreOptions { Verify = true });
+        new Restorer(reader, reader.CreateTreeReader(), NullRestoreObserver.Instance).RestoreAsync(second, [], target, new RestoreOptions { Verify = true }).GetAwaiter().GetResult();
         TreeAssert.Equal(source, target + source);
         Assert.Equal([second.Id], reader.Catalog.Snapshots().Select(s => s.Id));
         var check = Checker.Run(reader, readData: true);

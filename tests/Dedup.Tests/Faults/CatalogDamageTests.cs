@@ -83,7 +83,7 @@ public class CatalogDamageTests
             {
                 var latest = repository.Catalog.Snapshots().MaxBy(s => s.Time)!;
                 Assert.Empty(new Restorer(repository, repository.CreateTreeReader(), NullRestoreObserver.Instance)
-                    .Restore(latest, [], target, new RestoreOptions { Verify = true }).Failed);
+                    .RestoreAsync(latest, [], target, new RestoreOptions { Verify = true }).GetAwaiter().GetResult().Failed);
             }
             TreeAssert.Equal(source, target + source);
         }

@@ -263,7 +263,7 @@ public class DiskFullTests(ITestOutputHelper output)
         var report = Checker.Run(repository, readData: true);
         Assert.True(report.Ok, string.Join('\n', report.Errors));
         var restored = new Restorer(repository, repository.CreateTreeReader(), NullRestoreObserver.Instance)
-            .Restore(snapshot, [], target, new RestoreOptions { Verify = true });
+            .RestoreAsync(snapshot, [], target, new RestoreOptions { Verify = true }).GetAwaiter().GetResult();
         Assert.Empty(restored.Failed);
         TreeAssert.Equal(source, target + source);
     }

@@ -53,7 +53,7 @@ public class MirrorProperties
             foreach (var (snapshot, sources) in new[] { (snapshots[0], new[] { one }), (snapshots[1], new[] { one, two }) })
             {
                 string target = sandbox.Path("target-" + snapshot.ShortId);
-                new Restorer(loader, trees, NullRestoreObserver.Instance).Restore(snapshot, [], target, new RestoreOptions { Verify = true });
+                new Restorer(loader, trees, NullRestoreObserver.Instance).RestoreAsync(snapshot, [], target, new RestoreOptions { Verify = true }).GetAwaiter().GetResult();
                 foreach (var source in sources) TreeAssert.Equal(source, target + source);
             }
             if (c.allPacks) Assert.True(Dedup.Check.Checker.Run(repository, readData: true).Ok);

@@ -31,7 +31,7 @@ public class LargeFileRestoreTests
         using (var repository = TestRepository.Open(repo))
         {
             var result = new Restorer(repository, repository.CreateTreeReader(), NullRestoreObserver.Instance)
-                .Restore(snapshot, [], target, new RestoreOptions { Verify = true, Workers = workers });
+                .RestoreAsync(snapshot, [], target, new RestoreOptions { Verify = true, Workers = workers }).GetAwaiter().GetResult();
             Assert.Empty(result.Failed);
         }
         Assert.Equal(File.ReadAllBytes(database), File.ReadAllBytes(target + database));
@@ -61,7 +61,7 @@ public class LargeFileRestoreTests
 
         string target = sandbox.Path("restored");
         var result = new Restorer(repository, repository.CreateTreeReader(), NullRestoreObserver.Instance)
-            .Restore(snapshot, [], target, new RestoreOptions { Workers = 4 });
+            .RestoreAsync(snapshot, [], target, new RestoreOptions { Workers = 4 }).GetAwaiter().GetResult();
         Assert.Equal([Path.Combine(source, "contacts.db")], result.Failed);
         Assert.Equal("small.txt", Path.GetFileName(Assert.Single(Directory.GetFiles(target + source))));
     }

@@ -54,6 +54,6 @@ public static class TestRepository
     {
         using var repository = Open(repo);
         var restorer = new Restorer(repository, repository.CreateTreeReader(), NullRestoreObserver.Instance);
-        return restorer.Restore(snapshot, include, target, new RestoreOptions { Verify = true });
+        return restorer.RestoreAsync(snapshot, include, target, new RestoreOptions { Verify = true }).GetAwaiter().GetResult();
     }
 }
