@@ -23,12 +23,12 @@ internal sealed class BlockEncoder(IBlobSealer sealer)
     }
 
     /// <summary>A group of small blocks as it goes into a pack (ADR 0011): table and payload compressed and sealed as one.</summary>
-    public ReadOnlyMemory<byte> EncodeGroup(IReadOnlyList<(BlockId Id, int Length)> members, ReadOnlySpan<byte> payload)
+    public ReadOnlyMemory<byte> EncodeGroup(IReadOnlyList<(BlockId Id, int Length)> members, ReadOnlySpan<byte> payload, GroupCompression compression)
     {
         int max = BlockGroup.MaxEncodedLength(members.Count, payload.Length);
         if (_encoded.Length < max) _encoded = new byte[Math.Max(max, 1024 * 1024)];
         if (_sealed.Length < max + sealer.Overhead) _sealed = new byte[_encoded.Length + sealer.Overhead];
-        int encodedLength = BlockGroup.Encode(members, payload, _encoded);
+        int encodedLength = BlockGroup.Encode(members, payload, _encoded, compression);
         int storedLength = sealer.Seal(BlockGroup.AssociatedData, _encoded.AsSpan(0, encodedLength), _sealed);
         return _sealed.AsMemory(0, storedLength);
     }

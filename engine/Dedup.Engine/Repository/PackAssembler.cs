@@ -29,6 +29,8 @@ public sealed class PackAssembler : IBlockSaver, IAsyncDisposable
     private readonly object _packLock = new();
     private readonly object _indexLock = new();
     private readonly int _packSize;
+    // One for all the groups this assembler packs: which zstd level pays is learned across them (GroupCompression).
+    private readonly GroupCompression _groupCompression = new();
     // Several packs fill at once and each block goes to one at random: the blocks of a file do not sit in
     // order in one pack, which blurs the chunk-size sequences an observer of pack sizes could match against
     // a known file (docs/security.md). In plaintext repositories there is nothing to hide: one pack. The last
@@ -161,7 +163,7 @@ public sealed class PackAssembler : IBlockSaver, IAsyncDisposable
         try
         {
             if (item.Members is null) (codec, stored) = encoder.Encode(item.Id, item.Buffer.AsSpan(0, item.Length));
-            else stored = encoder.EncodeGroup(item.Members, item.Buffer.AsSpan(0, item.Length));
+            else stored = encoder.EncodeGroup(item.Members, item.Buffer.AsSpan(0, item.Length), _groupCompression);
         }
         finally { BlockBuffers.Return(item.Buffer); }
         OpenPack? full = null;
