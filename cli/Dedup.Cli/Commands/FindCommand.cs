@@ -15,11 +15,12 @@ public static class FindCommand
         {
             using var repository = context.Open("find");
             var glob = PathPattern.Parse(parse.GetValue(pattern)!);
-            var trees = repository.CreateTreeReader();
+            var search = new TreeSearch(repository.CreateTreeReader(),
+                (path, node) => glob.MatchesEntry(PathPattern.Components(path), node.Type == NodeType.Directory));
             var results = new List<object>();
             foreach (var snapshot in repository.Catalog.Snapshots().Where(filter.Read(parse).Matches))
             {
-                var matches = trees.Walk(snapshot.Root, "/").Where(e => glob.MatchesEntry(PathPattern.Components(e.Path), e.Node.Type == NodeType.Directory)).ToList();
+                var matches = search.In(snapshot.Root);
                 if (matches.Count == 0) continue;
                 if (context.Json)
                 {
