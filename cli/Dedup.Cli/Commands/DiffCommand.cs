@@ -40,13 +40,14 @@ public static class DiffCommand
     private static void Compare(TreeReader trees, Core.BlockId? left, Core.BlockId? right, string prefix, List<(char, string)> changes)
     {
         if (left == right) return; // identical subtrees share an id: nothing below differs
-        var l = left is { } li ? trees.Load(li).Nodes : [];
-        var r = right is { } ri ? trees.Load(ri).Nodes : [];
-        var names = l.Select(n => n.Name).Union(r.Select(n => n.Name)).Order(Tree.NameOrder);
+        var l = left is { } li ? trees.Load(li) : null;
+        var r = right is { } ri ? trees.Load(ri) : null;
+        var names = (l?.Nodes ?? []).Select(n => n.Name).Union((r?.Nodes ?? []).Select(n => n.Name)).Order(Tree.NameOrder);
         foreach (var name in names)
         {
-            var a = l.FirstOrDefault(n => n.Name == name);
-            var b = r.FirstOrDefault(n => n.Name == name);
+            // By binary search: a scan per name made a directory of 100,000 files cost 10^10 comparisons.
+            var a = l?.Find(name);
+            var b = r?.Find(name);
             string path = prefix == "/" ? "/" + name : prefix + "/" + name;
             if (a is null) { AddAll(trees, b!, path, '+', changes); continue; }
             if (b is null) { AddAll(trees, a, path, '-', changes); continue; }
