@@ -22,8 +22,14 @@ public interface IBlockSaver
     ValueTask<int> SaveGroupAsync(IReadOnlyList<(BlockId Id, int Length)> members, byte[] buffer, CancellationToken cancellationToken);
 }
 
+/// <summary>Where a stored block is: the index lookup that backup, restore and check share.</summary>
+public interface IBlockLocator
+{
+    bool TryLocate(BlockId id, out BlockLocation location);
+}
+
 /// <summary>What restore and check need: the verified plaintext of a block.</summary>
-public interface IBlockLoader
+public interface IBlockLoader : IBlockLocator
 {
     /// <summary>Loads, decompresses and re-hashes a block. Throws <see cref="CorruptDataException"/> on any mismatch.</summary>
     byte[] LoadBlock(BlockId id)
@@ -48,8 +54,6 @@ public interface IBlockLoader
         buffer.AsSpan(0, length).CopyTo(destination);
         return length;
     }
-
-    bool TryLocate(BlockId id, out BlockLocation location);
 }
 
 /// <summary>A loader that serves a whole file's blocks faster than one at a time: the remote one batches, coalesces

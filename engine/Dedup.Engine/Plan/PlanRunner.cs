@@ -24,7 +24,7 @@ public delegate Task<string?> Pinger(string url, CancellationToken cancellationT
 /// does not stop the others; the result says whether anything failed. The plan's and each set's <see cref="Hooks"/>
 /// wrap the whole run and the set's part of it.
 /// </summary>
-public sealed class PlanRunner(Repository.LocalRepository repository, BackupPlan plan, IObjectStore? remote, CommandRunner commands, Pinger? ping = null)
+public sealed class PlanRunner(Repository.IPlanRepository repository, BackupPlan plan, IObjectStore? remote, CommandRunner commands, Pinger? ping = null)
 {
     private static readonly TimeSpan HookTimeout = TimeSpan.FromMinutes(30);
     private readonly List<AuditRecord> _records = [];
@@ -94,7 +94,7 @@ public sealed class PlanRunner(Repository.LocalRepository repository, BackupPlan
             {
                 var setTags = plan.Sets.Select(s => s.Tag).ToHashSet(StringComparer.Ordinal);
                 // Only the plan's snapshots: a pre-restore safety snapshot or a hand-made one is the user's to forget.
-                var planned = repository.Catalog.Snapshots().Where(s => s.Tags.Any(setTags.Contains)).ToList();
+                var planned = repository.Snapshots().Where(s => s.Tags.Any(setTags.Contains)).ToList();
                 var drop = planned.Count == 0 ? [] : Retention.Apply(planned, plan.Retention).Where(d => !d.Keep).Select(d => d.Snapshot.Id).ToList();
                 repository.ForgetSnapshots(drop);
                 return Task.FromResult(new StepOutcome(true, $"{drop.Count} snapshots forgotten", 0));
@@ -135,11 +135,11 @@ public sealed class PlanRunner(Repository.LocalRepository repository, BackupPlan
     {
         // The whole local day: a step's time is the run's time plus what the run took so far.
         var midnight = new DateTimeOffset(now.ToLocalTime().Date, now.ToLocalTime().Offset);
-        return repository.Catalog.Audit().Any(r => r.Action == action && r.Set == set && r.Ok && r.Time >= midnight && r.Time < midnight.AddDays(1));
+        return repository.Audit().Any(r => r.Action == action && r.Set == set && r.Ok && r.Time >= midnight && r.Time < midnight.AddDays(1));
     }
 
     private IReadOnlyList<Snapshot> SetSnapshots(BackupSet set) =>
-        repository.Catalog.Snapshots().Where(s => s.Tags.Contains(set.Tag)).ToList();
+        repository.Snapshots().Where(s => s.Tags.Contains(set.Tag)).ToList();
 
     private async Task BackupSetAsync(BackupSet set, DateTimeOffset now, TimeProvider clock, CancellationToken cancellationToken)
     {
@@ -188,7 +188,7 @@ public sealed class PlanRunner(Repository.LocalRepository repository, BackupPlan
                 ["DEDUP_SET"] = failed?.Set ?? set ?? "",
                 ["DEDUP_STEP"] = failed?.Action ?? action,
                 ["DEDUP_ERROR"] = failed?.Detail ?? "",
-                ["DEDUP_REPOSITORY"] = repository.Layout.Root,
+                ["DEDUP_REPOSITORY"] = repository.Root,
             };
             var (exit, output) = commands(command, HookTimeout, environment);
             return Task.FromResult(new StepOutcome(exit == 0, exit == 0 ? command : $"{command}: exit {exit}: {output.Trim()}", 0));

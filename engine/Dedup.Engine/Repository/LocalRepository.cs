@@ -30,7 +30,7 @@ public sealed record InitOptions
 /// snapshots never pays for it.
 /// Thread safe for loading blocks; writes go through a <see cref="PackAssembler"/>.
 /// </summary>
-public sealed class LocalRepository : IBlockLoader, IBackupRepository, IPruneRepository, IMirrorCheckRepository, IAuditedRepository, IDisposable
+public sealed class LocalRepository : IPlanRepository, IDisposable
 {
     public const int DefaultPackSize = 16 * 1024 * 1024;
 
@@ -74,7 +74,6 @@ public sealed class LocalRepository : IBlockLoader, IBackupRepository, IPruneRep
 
     public IReadOnlyList<Snapshot> Snapshots() => Catalog.Snapshots();
     IEnumerable<BlockId> IPruneRepository.CatalogTrees() => Catalog.TreeIds();
-    IReadOnlyList<(BlockId Pack, long Length)> IPruneRepository.PackLengths() => Catalog.Packs();
     IEnumerable<KeyValuePair<BlockId, BlockLocation>> IPruneRepository.PackBlocks() => Catalog.Blocks();
 
     bool ICheckRepository.RebuildableFromFiles => Config.IsCurrent;

@@ -29,9 +29,8 @@ public interface IPackFiles
 
 /// <summary>What a backup uses (Backup.BackupRunner): the snapshots to find its reference in, the index to skip
 /// what is stored, the pack assembler to store the rest, and the commit.</summary>
-public interface IBackupRepository : ISnapshotSource
+public interface IBackupRepository : ISnapshotSource, IBlockLocator
 {
-    bool TryLocate(BlockId id, out BlockLocation location);
     ContentHasher Hasher { get; }
     ChunkerSelector CreateChunkerSelector();
     PackAssembler CreatePackAssembler(int workers);
@@ -40,11 +39,10 @@ public interface IBackupRepository : ISnapshotSource
 
 /// <summary>What a prune uses (Maintenance.Pruner): what is live, what each pack holds, and the three steps that
 /// change the repository (repack, remove records, delete pack files), in that order.</summary>
-public interface IPruneRepository : IBlockLoader, ISnapshotSource
+public interface IPruneRepository : IBlockLoader, ISnapshotSource, IPackFiles
 {
     /// <summary>Trees the catalog itself keeps (format 1, and those imported from a mirror).</summary>
     IEnumerable<BlockId> CatalogTrees();
-    IReadOnlyList<(BlockId Pack, long Length)> PackLengths();
     /// <summary>Every pack's block list (a block in two packs, after a crash, appears twice).</summary>
     IEnumerable<KeyValuePair<BlockId, BlockLocation>> PackBlocks();
     PackAssembler CreateRepacker(int workers);
@@ -116,4 +114,11 @@ public interface IAuditedRepository : ISnapshotSource
     bool ReadOnly { get; }
     IReadOnlyList<AuditRecord> Audit();
     void AppendAudit(AuditRecord record);
+}
+
+/// <summary>What a plan run uses (Plan.PlanRunner): every command it runs in turn, each through its own role, and
+/// the retention step's forget.</summary>
+public interface IPlanRepository : IBackupRepository, IPruneRepository, IMirrorCheckRepository, IAuditedRepository
+{
+    void ForgetSnapshots(IReadOnlyCollection<string> ids);
 }

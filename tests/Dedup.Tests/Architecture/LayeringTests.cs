@@ -40,9 +40,8 @@ public class LayeringTests
     }
 
     /// <summary>Where the layers above the repository may name <c>LocalRepository</c>: the recovery that creates one
-    /// from a bucket, and the plan runner, which runs every command on one repository. Everything else takes the
-    /// role it uses (Repository/RepositoryRoles.cs).</summary>
-    private static readonly string[] MayNameLocalRepository = ["Mirror/RemoteRecovery.cs", "Plan/PlanRunner.cs"];
+    /// from a bucket. Everything else takes the role it uses (Repository/RepositoryRoles.cs).</summary>
+    private static readonly string[] MayNameLocalRepository = ["Mirror/RemoteRecovery.cs"];
 
     [Fact]
     public void Consumers_of_the_repository_take_its_roles_not_the_whole_repository()
