@@ -12,42 +12,65 @@ public sealed record SnapshotPacks(Snapshot Snapshot, HashSet<BlockId> Packs, in
     /// <summary>The same, and every tree the snapshots hold (the trees a mirror must carry).</summary>
     public static List<SnapshotPacks> For(Repository.IMirrorRepository repository, out IReadOnlyCollection<BlockId> trees)
     {
-        var reader = repository.CreateTreeReader();
-        // Snapshots share most trees: remember each tree's packs once.
-        var memo = new Dictionary<BlockId, (HashSet<BlockId> Packs, int Unlocated)>();
-        var result = repository.Snapshots().Select(s =>
+        var snapshots = repository.Snapshots();
+        // Every tree read once, by the walk every whole-repository command uses: its subtrees and its own files' packs.
+        var own = new Dictionary<BlockId, (List<BlockId> Subtrees, HashSet<BlockId> Packs, int Unlocated)>();
+        foreach (var (id, tree) in repository.CreateTreeReader().EachTreeOnce(snapshots.Select(s => s.Root), []))
         {
-            var (packs, unlocated) = Visit(repository, reader, s.Root, memo);
+            var subtrees = new List<BlockId>();
+            var packs = new HashSet<BlockId>();
+            int unlocated = 0;
+            foreach (var node in tree.Nodes)
+            {
+                if (node.Type == NodeType.Directory) subtrees.Add(node.Subtree);
+                else if (node.Type == NodeType.File)
+                    foreach (var block in node.Content)
+                    {
+                        if (repository.TryLocate(block, out var location)) packs.Add(location.Pack);
+                        else unlocated++;
+                    }
+            }
+            own[id] = (subtrees, packs, unlocated);
+        }
+        // Snapshots share most trees: each tree's packs with those under it are gathered once, children first.
+        var under = new Dictionary<BlockId, (HashSet<BlockId> Packs, int Unlocated)>();
+        var result = snapshots.Select(s =>
+        {
+            var (packs, unlocated) = Gather(s.Root, own, under);
             return new SnapshotPacks(s, packs, unlocated);
         }).ToList();
-        trees = memo.Keys;
+        trees = own.Keys;
         return result;
     }
 
-    private static (HashSet<BlockId>, int) Visit(Repository.IMirrorRepository repository, TreeReader trees, BlockId tree,
-        Dictionary<BlockId, (HashSet<BlockId>, int)> memo)
+    /// <summary>A tree's packs and unlocated blocks with everything under it. An explicit stack: trees may be thousands
+    /// of levels deep.</summary>
+    private static (HashSet<BlockId>, int) Gather(BlockId root, Dictionary<BlockId, (List<BlockId> Subtrees, HashSet<BlockId> Packs, int Unlocated)> own,
+        Dictionary<BlockId, (HashSet<BlockId> Packs, int Unlocated)> under)
     {
-        if (memo.TryGetValue(tree, out var known)) return known;
-        var packs = new HashSet<BlockId>();
-        int unlocated = 0;
-        foreach (var node in trees.Load(tree).Nodes)
+        var pending = new Stack<(BlockId Tree, bool ChildrenDone)>();
+        pending.Push((root, false));
+        while (pending.Count > 0)
         {
-            if (node.Type == NodeType.Directory)
+            var (tree, childrenDone) = pending.Pop();
+            if (under.ContainsKey(tree)) continue;
+            var (subtrees, packs, unlocated) = own[tree];
+            if (!childrenDone)
             {
-                var (sub, missing) = Visit(repository, trees, node.Subtree, memo);
-                packs.UnionWith(sub);
+                pending.Push((tree, true));
+                foreach (var subtree in subtrees)
+                    if (!under.ContainsKey(subtree)) pending.Push((subtree, false));
+                continue;
+            }
+            var all = new HashSet<BlockId>(packs);
+            foreach (var subtree in subtrees)
+            {
+                var (below, missing) = under[subtree];
+                all.UnionWith(below);
                 unlocated += missing;
             }
-            else if (node.Type == NodeType.File)
-            {
-                foreach (var block in node.Content)
-                {
-                    if (repository.TryLocate(block, out var location)) packs.Add(location.Pack);
-                    else unlocated++;
-                }
-            }
+            under[tree] = (all, unlocated);
         }
-        memo[tree] = (packs, unlocated);
-        return (packs, unlocated);
+        return under[root];
     }
 }
