@@ -9,6 +9,7 @@ public static class FuzzTargets
     public static readonly IReadOnlyDictionary<string, FuzzTarget> All = new Dictionary<string, FuzzTarget>
     {
         ["pack"] = PackTarget.Fuzz,
+        ["pack-trailer"] = PackTrailerTarget.Fuzz,
         ["tree"] = TreeTarget.Fuzz,
         ["segment"] = SegmentTarget.Fuzz,
         ["snapshot"] = SnapshotFileTarget.Fuzz,

@@ -3,12 +3,13 @@ using SharpFuzz;
 
 // dotnet Dedup.Fuzz.dll TARGET               run under afl-fuzz (see docs/fuzzing.md)
 // dotnet Dedup.Fuzz.dll replay TARGET DIR    run every file of DIR through TARGET once
-// dotnet Dedup.Fuzz.dll seed TARGET DIR      write the generated seeds of index, keys or catalog into DIR
+// dotnet Dedup.Fuzz.dll seed TARGET DIR      write the generated seeds of index, keys, catalog or pack-trailer into DIR
 var seeds = new Dictionary<string, Action<string>>
 {
     ["index"] = Dedup.Fuzz.Targets.IndexRunTarget.WriteSeeds,
     ["keys"] = Dedup.Fuzz.Targets.KeyFileTarget.WriteSeeds,
     ["catalog"] = Dedup.Fuzz.Targets.CatalogRecordTarget.WriteSeeds,
+    ["pack-trailer"] = Dedup.Fuzz.Targets.PackTrailerTarget.WriteSeeds,
 };
 if (args.Length == 3 && args[0] == "seed" && seeds.TryGetValue(args[1], out var writeSeeds))
 {

@@ -15,6 +15,7 @@ public class FuzzCorpusReplayTests
 
     [Theory]
     [InlineData("pack")]
+    [InlineData("pack-trailer")]
     [InlineData("tree")]
     [InlineData("segment")]
     [InlineData("snapshot")]
