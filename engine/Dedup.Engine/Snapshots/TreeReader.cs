@@ -100,21 +100,31 @@ public sealed class TreeReader(Catalog catalog, Crypto.ContentHasher hasher, IBl
 
     /// <summary>Every node under a tree, depth first (a directory before what it holds), with its absolute stored
     /// path. The one walk of a tree by path: ls, find, restore and the drills use it.</summary>
-    public IEnumerable<(string Path, TreeNode Node)> Walk(BlockId tree, string prefix)
+    public IEnumerable<(string Path, TreeNode Node)> Walk(BlockId tree, string prefix) => Walk(tree, prefix, null, null);
+
+    /// <summary>The same walk, with <paramref name="enter"/> asked (tree id, its directory's path) before a tree is read:
+    /// false leaves it unread, and its entries are not walked. <paramref name="leave"/> is told once all of an entered
+    /// tree's entries have been handed out.</summary>
+    public IEnumerable<(string Path, TreeNode Node)> Walk(BlockId tree, string prefix, Func<BlockId, string, bool>? enter, Action<BlockId, string>? leave)
     {
         // An explicit stack, not nested iterators: each level of nesting would cost every node below it one more step,
         // and a tree thousands of levels deep would make that quadratic.
-        var pending = new Stack<(string Directory, IReadOnlyList<TreeNode> Nodes, int Next)>();
-        pending.Push((prefix, Load(tree).Nodes, 0));
+        var pending = new Stack<(BlockId Tree, string Directory, IReadOnlyList<TreeNode> Nodes, int Next)>();
+        if (enter?.Invoke(tree, prefix) != false) pending.Push((tree, prefix, Load(tree).Nodes, 0));
         while (pending.Count > 0)
         {
-            var (directory, nodes, next) = pending.Pop();
-            if (next == nodes.Count) continue;
-            pending.Push((directory, nodes, next + 1));
+            var (id, directory, nodes, next) = pending.Pop();
+            if (next == nodes.Count)
+            {
+                leave?.Invoke(id, directory);
+                continue;
+            }
+            pending.Push((id, directory, nodes, next + 1));
             var node = nodes[next];
             string path = AbsolutePath.Join(directory, node.Name);
             yield return (path, node);
-            if (node.Type == NodeType.Directory) pending.Push((path, Load(node.Subtree).Nodes, 0));
+            if (node.Type == NodeType.Directory && enter?.Invoke(node.Subtree, path) != false)
+                pending.Push((node.Subtree, path, Load(node.Subtree).Nodes, 0));
         }
     }
 }
