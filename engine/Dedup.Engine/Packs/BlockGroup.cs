@@ -17,8 +17,8 @@ public static class BlockGroup
     /// and a reader of one member decodes the whole group.</summary>
     public const int MaxPayload = 256 * 1024;
 
-    /// <summary>The level without a <see cref="GroupCompression"/> to learn one.</summary>
-    public const int Level = GroupCompression.Strong;
+    /// <summary>The level without a <see cref="CompressionLearner"/> to learn one.</summary>
+    public const int Level = BlockCodec.Level;
     public const int HeaderSize = 8, MemberSize = BlockId.Size + 4;
     public const int MaxMembers = ushort.MaxValue;
 
@@ -31,7 +31,7 @@ public static class BlockGroup
     /// <paramref name="destination"/>, which must hold <see cref="MaxEncodedLength"/>; returns its length. The payload
     /// is compressed at the level <paramref name="compression"/> has learned, or probes it.</summary>
     public static int Encode(IReadOnlyList<(BlockId Id, int Length)> members, ReadOnlySpan<byte> payload, Span<byte> destination,
-        GroupCompression? compression = null)
+        CompressionLearner? compression = null)
     {
         if (members.Count is < 2 or > MaxMembers) throw new ArgumentException("a group has 2 to 65,535 members", nameof(members));
         int tableEnd = HeaderSize + members.Count * MemberSize;
@@ -48,26 +48,9 @@ public static class BlockGroup
         }
         if (sum != payload.Length) throw new ArgumentException("the members' lengths do not add up to the payload", nameof(payload));
         var (codec, length) = compression is null ? BlockCodec.Encode(payload, destination[tableEnd..], Level)
-            : compression.NextIsProbe() ? Probe(payload, destination[tableEnd..], compression)
-            : BlockCodec.Encode(payload, destination[tableEnd..], compression.Level);
+            : compression.Encode(payload, destination[tableEnd..]);
         destination[0] = (byte)codec;
         return tableEnd + length;
-    }
-
-    /// <summary>Compresses at both levels, tells <paramref name="compression"/> what each gave, keeps the smaller.</summary>
-    private static (Codec, int) Probe(ReadOnlySpan<byte> payload, Span<byte> destination, GroupCompression compression)
-    {
-        var fast = BlockCodec.Encode(payload, destination, GroupCompression.Fast);
-        byte[] scratch = System.Buffers.ArrayPool<byte>.Shared.Rent(Math.Max(payload.Length, 1));
-        try
-        {
-            var strong = BlockCodec.Encode(payload, scratch, GroupCompression.Strong);
-            compression.Learn(fast.Length, strong.Length);
-            if (strong.Length >= fast.Length) return fast;
-            scratch.AsSpan(0, strong.Length).CopyTo(destination);
-            return strong;
-        }
-        finally { System.Buffers.ArrayPool<byte>.Shared.Return(scratch); }
     }
 
     /// <summary>Parses and decodes a group's plaintext into <paramref name="spare"/> when it is large enough (a group

@@ -29,8 +29,9 @@ public sealed class PackAssembler : IBlockSaver, IAsyncDisposable
     private readonly object _packLock = new();
     private readonly object _indexLock = new();
     private readonly int _packSize;
-    // One for all the groups this assembler packs: which zstd level pays is learned across them (GroupCompression).
-    private readonly GroupCompression _groupCompression = new();
+    // Which zstd level pays is learned across the blobs this assembler packs (CompressionLearner): groups and lone
+    // blocks apart, as a level's cost depends on the frame's size.
+    private readonly CompressionLearner _groupLevels = new(CompressionLearner.GroupCosts), _blockLevels = new(CompressionLearner.BlockCosts);
     // Several packs fill at once and each block goes to one at random: the blocks of a file do not sit in
     // order in one pack, which blurs the chunk-size sequences an observer of pack sizes could match against
     // a known file (docs/security.md). In plaintext repositories there is nothing to hide: one pack. The last
@@ -162,8 +163,9 @@ public sealed class PackAssembler : IBlockSaver, IAsyncDisposable
         ReadOnlyMemory<byte> stored;
         try
         {
-            if (item.Members is null) (codec, stored) = encoder.Encode(item.Id, item.Buffer.AsSpan(0, item.Length));
-            else stored = encoder.EncodeGroup(item.Members, item.Buffer.AsSpan(0, item.Length), _groupCompression);
+            if (item.Members is null) (codec, stored) = encoder.Encode(item.Id, item.Buffer.AsSpan(0, item.Length),
+                item.Kind == BlobKind.Data ? _blockLevels : null); // trees: small, and unlike data
+            else stored = encoder.EncodeGroup(item.Members, item.Buffer.AsSpan(0, item.Length), _groupLevels);
         }
         finally { BlockBuffers.Return(item.Buffer); }
         OpenPack? full = null;
