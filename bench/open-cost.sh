@@ -16,6 +16,9 @@ empty="$work/empty" plain="$work/plain"
 "$bin" -r "$empty" init -q
 "$bin" -r "$plain" init -q --encryption none   # the fixed cost without the key derivation
 dir=$(dirname "$file") name=$(basename "$file")
+# `status` needs a plan: one set, the stored file's top directory (its snapshots are the benchmark's).
+set_path=$(echo "$file" | cut -d/ -f1-4)
+printf '[[set]]\nname = "bench"\npaths = ["%s"]\ntier = "standard"\n' "$set_path" > "$work/plan.toml"
 
 # median SECONDS KB of REPS runs of a command (its output dropped; the restore target emptied before each run)
 measure() {
@@ -41,6 +44,7 @@ dedup_step() {
     find)      echo "$bin -r $r find $name" ;;
     diff)      echo "$bin -r $r diff ${big_ids[0]} ${big_ids[1]}" ;;
     audit)     echo "$bin -r $r audit" ;;
+    status)    echo "$bin -r $r status --policy $work/plan.toml" ;;
     restore)   echo "$bin -r $r restore latest $file --target $work/out -q" ;;
   esac
 }
@@ -52,13 +56,13 @@ restic_step() {
     cat)       echo "restic -q -r $restic_repo dump latest $file" ;;
     find)      echo "restic -q -r $restic_repo find $name" ;;
     diff)      echo "restic -q -r $restic_repo diff ${restic_ids[0]} ${restic_ids[1]}" ;;
-    audit)     echo "" ;;
+    audit|status) echo "" ;;
     restore)   echo "restic -q -r $restic_repo restore latest --target $work/out --include $file" ;;
   esac
 }
 
 printf "%-10s %-20s %-20s %-20s %-20s\n" step "dedup, empty, plain" "dedup, empty" "dedup, this repo" "restic, this repo"
-for step in version snapshots ls cat find diff audit restore; do
+for step in version snapshots ls cat find diff audit status restore; do
   # On an empty repository a command that names a snapshot or a path stops with an error once the repository is
   # open: that is the fixed cost. It has no two snapshots to diff.
   if [ "$step" = diff ]; then plain_cell="-" empty_cell="-"
