@@ -109,16 +109,40 @@ public class FastCdcChunkerProperties
         Assert.InRange(average, Parameters.AverageSize * 0.7, Parameters.AverageSize * 1.6);
     }
 
+    [Theory]
+    [InlineData(4096, 123_734u, 4096)]         // a 500 MB database: one page per block
+    [InlineData(4096, 262_144u, 4096)]         // 1 GiB: still within the block budget
+    [InlineData(4096, 740_000u, 16384)]        // 3 GB: four pages per block keep its list of blocks bounded
+    [InlineData(512, 100u, 4096)]              // small pages are grouped up to 4 KiB
+    [InlineData(65536, 10u, 65536)]            // a page larger than that is a block
+    [InlineData(4096, uint.MaxValue, 2 << 20)] // an absurd count: never beyond the content-defined maximum
+    public void Sqlite_files_are_cut_into_blocks_of_whole_pages_sized_by_the_database(int pageSize, uint pages, int expected)
+    {
+        var chunker = new ChunkerSelector(DefaultChunker).Select(SqliteHeader(pageSize, pages, validFor: 7));
+        Assert.IsType<FixedSizeChunker>(chunker);
+        Assert.Equal(expected, chunker.MaxSize);
+    }
+
     [Fact]
-    public void Sqlite_files_are_cut_at_page_group_boundaries()
+    public void A_header_that_does_not_vouch_for_its_page_count_gets_the_unsized_block()
+    {
+        var selector = new ChunkerSelector(DefaultChunker);
+        // The count is valid only while the version-valid-for number equals the change counter (7 here).
+        Assert.Equal(ChunkerSelector.UnsizedPageBlock, selector.Select(SqliteHeader(4096, 123_734, validFor: 6)).MaxSize);
+        Assert.Equal(ChunkerSelector.UnsizedPageBlock, selector.Select(SqliteHeader(4096, 0, validFor: 7)).MaxSize);
+        Assert.Same(DefaultChunker, selector.Select(new byte[100]));
+    }
+
+    private static readonly FastCdcChunker DefaultChunker = new(ChunkerParameters.Default, GearTable.Derive("test seed"u8));
+
+    private static byte[] SqliteHeader(int pageSize, uint pages, uint validFor)
     {
         var header = new byte[100];
         "SQLite format 3\0"u8.CopyTo(header);
-        header[16] = 0x10; // page size 4096, big-endian
-        var selector = new ChunkerSelector(Chunker);
-        var chunker = selector.Select(header);
-        Assert.IsType<FixedSizeChunker>(chunker);
-        Assert.Equal(ChunkerSelector.MinimumPageBlock, chunker.MaxSize);
-        Assert.Same(Chunker, selector.Select(new byte[100]));
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(header.AsSpan(16), (ushort)(pageSize == 65536 ? 1 : pageSize));
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(header.AsSpan(24), 7);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(header.AsSpan(28), pages);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(header.AsSpan(92), validFor);
+        return header;
     }
 }
