@@ -54,6 +54,10 @@ public interface IBlockLoader : IBlockLocator
         buffer.AsSpan(0, length).CopyTo(destination);
         return length;
     }
+
+    /// <summary>Like <see cref="LoadBlockInto(BlockId, Span{byte})"/> for a block the caller has just located: a
+    /// restore locates every block of a file first (for its offset) and need not look each up again.</summary>
+    int LoadBlockInto(BlockId id, in BlockLocation location, Span<byte> destination) => LoadBlockInto(id, destination);
 }
 
 /// <summary>A loader that serves a whole file's blocks faster than one at a time: the remote one batches, coalesces

@@ -400,7 +400,13 @@ public sealed class LocalRepository : IPlanRepository, IDisposable
     public int LoadBlockInto(BlockId id, Span<byte> destination)
     {
         var index = BlockIndex;
-        var location = Locate(index, id);
+        return LoadLocated(index, id, Locate(index, id), destination);
+    }
+
+    public int LoadBlockInto(BlockId id, in BlockLocation location, Span<byte> destination) => LoadLocated(BlockIndex, id, location, destination);
+
+    private int LoadLocated(Indexing.BlockIndex index, BlockId id, BlockLocation location, Span<byte> destination)
+    {
         if (destination.Length < location.RawLength) throw new ArgumentException("destination is shorter than the block", nameof(destination));
         return Load(index, id, location, destination);
     }

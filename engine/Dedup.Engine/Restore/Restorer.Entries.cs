@@ -123,12 +123,11 @@ public sealed partial class Restorer
     private void WriteContentInParallel(SafeFileHandle handle, IReadOnlyList<BlockId> content, ContentLayout layout, int workers)
     {
         var offsets = new long[content.Count];
-        var lengths = new int[content.Count];
+        var locations = new BlockLocation[content.Count];
         for (int i = 0; i < content.Count; i++)
         {
-            if (!loader.TryLocate(content[i], out var location)) throw new CorruptDataException($"block {content[i].ToShortString()} is not in the index");
-            lengths[i] = location.RawLength;
-            offsets[i] = layout.Next(location.RawLength);
+            if (!loader.TryLocate(content[i], out locations[i])) throw new CorruptDataException($"block {content[i].ToShortString()} is not in the index");
+            offsets[i] = layout.Next(locations[i].RawLength);
         }
         int runs = Math.Min(content.Count / (ParallelFileBlocks / 2), workers * 4);
         try
@@ -139,7 +138,7 @@ public sealed partial class Restorer
                 // blocks made a system call per block.
                 int first = run * content.Count / runs, end = (run + 1) * content.Count / runs;
                 int largest = 0;
-                for (int i = first; i < end; i++) largest = Math.Max(largest, lengths[i]);
+                for (int i = first; i < end; i++) largest = Math.Max(largest, locations[i].RawLength);
                 var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(CoalescedWriteBytes, largest));
                 try
                 {
@@ -147,14 +146,15 @@ public sealed partial class Restorer
                     long at = offsets[first];
                     for (int i = first; i < end; i++)
                     {
-                        if (filled > 0 && (filled + lengths[i] > buffer.Length || offsets[i] != at + filled))
+                        int expected = locations[i].RawLength;
+                        if (filled > 0 && (filled + expected > buffer.Length || offsets[i] != at + filled))
                         {
                             RandomAccess.Write(handle, buffer.AsSpan(0, filled), at);
                             observer.BytesWritten(filled);
                             (filled, at) = (0, offsets[i]);
                         }
-                        int length = loader.LoadBlockInto(content[i], buffer.AsSpan(filled, lengths[i]));
-                        if (length != lengths[i]) throw new CorruptDataException($"block {content[i].ToShortString()} has {length} bytes, the index says {lengths[i]}");
+                        int length = loader.LoadBlockInto(content[i], locations[i], buffer.AsSpan(filled, expected));
+                        if (length != expected) throw new CorruptDataException($"block {content[i].ToShortString()} has {length} bytes, the index says {expected}");
                         filled += length;
                     }
                     if (filled > 0)
