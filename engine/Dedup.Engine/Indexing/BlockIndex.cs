@@ -15,7 +15,9 @@ namespace Dedup.Indexing;
 /// </summary>
 public sealed class BlockIndex : IDisposable
 {
-    public const int FlushEntries = 1 << 18;
+    /// <summary>The overlay is saved as a run past this many entries: it costs ~150 bytes an entry, a run ~40 (data set
+    /// b's first backup, 160,000 new blocks of database pages, peaked at 232 MiB with 2^18, 190 MiB with 2^16).</summary>
+    public const int FlushEntries = 1 << 16;
     private const int MaxRuns = 8;
     private const string ManifestName = "manifest";
 
@@ -204,6 +206,8 @@ public sealed class BlockIndex : IDisposable
         string name = IndexRunWriter.Write(_directory, _tempDirectory, _sealer, entries, entries.Count);
         Volatile.Write(ref _runs, [.. _runs, IndexRun.Open(Path.Combine(_directory, name + ".run"), _sealer)]);
         foreach (var (id, _) in entries) _overlay.TryRemove(id, out _);
+        // A long backup flushes many times before it persists: every lookup of a new block asks each run.
+        if (_runs.Length > 2 * MaxRuns) MergeRuns();
         WriteManifest(state: null); // the runs so far; the pack state only once everything is saved
     }
 
