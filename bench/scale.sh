@@ -4,6 +4,7 @@
 # (1 % of the files rewritten, 100 new), each backed up; then `check`. One line per step: tool, step, wall
 # seconds, peak RSS; and the repository's growth per round.
 #   bench/scale.sh NAME=PATH/TO/dedup [NAME=PATH ...]       FILES=100000 ROUNDS=10 BENCH_DIR=/var/tmp/dedup-scale
+# (WITH_RESTIC=0 leaves restic out, to compare dedup builds alone.)
 # Every tool backs up the same absolute path, a fresh copy of the same generated tree, changed the same way.
 set -euo pipefail
 dir=${BENCH_DIR:-/var/tmp/dedup-scale}
@@ -43,7 +44,7 @@ step() { local tool=$1 name=$2; shift 2; /usr/bin/time -f "$tool $name %e s %M K
 size() { du -sb "$1" | cut -f1; }
 
 tools=("$@")
-command -v restic > /dev/null && tools+=("restic=restic")
+[ "${WITH_RESTIC:-1}" = 1 ] && command -v restic > /dev/null && tools+=("restic=restic")
 src="$dir/src"
 one=$(cd "$dir/gen" && ls d000/s0000 | head -1)
 for entry in "${tools[@]}"; do
