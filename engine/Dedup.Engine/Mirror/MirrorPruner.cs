@@ -16,11 +16,11 @@ public static class MirrorPruner
     public static async Task<MirrorPruneReport> RunAsync(Repository.IMirrorRepository repository, IObjectStore store, PushOptions options, CancellationToken cancellationToken)
     {
         // Everything current must be mirrored first: the new segment records only verified packs.
-        await new MirrorPusher(repository, store, options).PushAsync(cancellationToken);
+        // The push walks every snapshot's trees; the repository is held meanwhile, so they are still the current set.
+        var pusher = new MirrorPusher(repository, store, options);
+        await pusher.PushAsync(cancellationToken);
         var remote = await RemoteState.LoadAsync(store, repository.CatalogSealer, options.Parallel, cancellationToken);
-        var trees = new HashSet<BlockId>();
-        foreach (var _ in repository.CreateTreeReader().EachTreeOnce(repository.Snapshots().Select(s => s.Root), trees)) { }
-        var local = repository.ExportRecords().Concat(MirrorPusher.TreeRecords(repository, trees)).ToList();
+        var local = repository.ExportRecords().Concat(MirrorPusher.TreeRecords(repository, pusher.SnapshotTrees)).ToList();
         var localKeys = local.Select(r => r.Key).ToHashSet(StringComparer.Ordinal);
         var localPacks = repository.PackLengths().Select(p => p.Pack).ToHashSet();
         var extraPacks = remote.ListedPacks.Where(p => !localPacks.Contains(p.Key)).ToList();

@@ -48,6 +48,9 @@ public sealed class MirrorPusher(Repository.IMirrorRepository repository, IObjec
     private int _segments;
     private long _up;
 
+    /// <summary>Every tree of the local snapshots, as the last push walked them: a prune right after needs the same set.</summary>
+    internal IReadOnlyCollection<BlockId> SnapshotTrees { get; private set; } = [];
+
     public async Task<PushReport> PushAsync(CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
@@ -86,6 +89,7 @@ public sealed class MirrorPusher(Repository.IMirrorRepository repository, IObjec
         // The closing segment: trees, then snapshots only once every pack they need is recorded as mirrored.
         var final = new List<CatalogRecord>(_pendingPacks);
         var snapshotPacks = SnapshotPacks.For(repository, out var trees);
+        SnapshotTrees = trees;
         final.AddRange(TreeRecords(repository, trees.Where(t => !remote.RecordKeys.Contains(CatalogRecord.KeyOf(t)))));
         var complete = snapshotPacks
             .Where(s => s.UnlocatedBlocks == 0 && s.Packs.All(mirrored.Contains))
