@@ -39,6 +39,7 @@ public sealed class LocalRepository : IPlanRepository, IDisposable
     private Indexing.BlockIndex? _index;
     private readonly bool _savesIndex;
     private readonly List<Indexing.BlockIndex> _retiredIndexes = [];
+    private readonly int _decodedGroupsOwner = DecodedGroups.NewOwner();
 
     private LocalRepository(RepositoryLayout layout, RepositoryConfig config, Protection protection, Catalog catalog, LocalPackStore packs, RepositoryLock repositoryLock, bool forWriting)
     {
@@ -418,7 +419,7 @@ public sealed class LocalRepository : IPlanRepository, IDisposable
     private int Load(Indexing.BlockIndex index, BlockId id, BlockLocation location, Span<byte> destination)
     {
         // A file's blocks are read in order, and consecutive members share a group: read and decode it once.
-        if (location.Codec == Codec.Grouped && DecodedGroups.Find(location.Pack, location.Offset) is { } decoded)
+        if (location.Codec == Codec.Grouped && DecodedGroups.Find(_decodedGroupsOwner, location.Pack, location.Offset) is { } decoded)
         {
             CopyMember(decoded, id, location, destination[..location.RawLength]);
             return location.RawLength;
@@ -509,11 +510,11 @@ public sealed class LocalRepository : IPlanRepository, IDisposable
             VerifyLoneBlock(stored, id, location, destination);
             return;
         }
-        var group = DecodedGroups.Find(location.Pack, location.Offset);
+        var group = DecodedGroups.Find(_decodedGroupsOwner, location.Pack, location.Offset);
         if (group is null)
         {
             group = OpenGroup(stored, id, location, DecodedGroups.TakeSpare());
-            DecodedGroups.Keep(location.Pack, location.Offset, group);
+            DecodedGroups.Keep(_decodedGroupsOwner, location.Pack, location.Offset, group);
         }
         CopyMember(group, id, location, destination);
     }

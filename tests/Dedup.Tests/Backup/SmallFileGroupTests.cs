@@ -41,4 +41,31 @@ public class SmallFileGroupTests
         TestRepository.Restore(repo, snapshot, sandbox.Path("all"));
         foreach (var file in files) Assert.Equal(File.ReadAllBytes(file), File.ReadAllBytes(sandbox.Path("all") + file));
     }
+
+    [Fact]
+    public void A_group_damaged_after_a_read_is_seen_by_the_next_repository_opened_in_the_same_process()
+    {
+        using var sandbox = new Sandbox();
+        string source = sandbox.Path("scripts");
+        Directory.CreateDirectory(source);
+        for (int f = 0; f < 20; f++)
+            File.WriteAllText(Path.Combine(source, $"job-{f}.sh"), string.Concat(Enumerable.Repeat($"echo step {f}\n", 30 + f)));
+        string repo = TestRepository.Create(sandbox, chunker: Dedup.Chunking.ChunkerParameters.Default);
+        TestRepository.Backup(repo, [source]);
+
+        (BlockId Pack, PackEntry Entry) member;
+        using (var repository = TestRepository.Open(repo))
+        {
+            member = repository.Catalog.Packs().SelectMany(p => repository.Packs.ReadEntries(p.Pack, repository.Protection.Sealer)
+                .Where(e => e.Codec == Codec.Grouped).Select(e => (p.Pack, e))).First();
+            ((IBlockLoader)repository).LoadBlock(member.Entry.Block); // decodes and keeps the group on this thread
+        }
+        string packFile = Directory.EnumerateFiles(Path.Combine(repo, "packs"), member.Pack.ToString(), SearchOption.AllDirectories).Single();
+        var bytes = File.ReadAllBytes(packFile);
+        bytes[member.Entry.Offset + member.Entry.StoredLength / 2] ^= 0x10;
+        File.WriteAllBytes(packFile, bytes);
+
+        using (var repository = TestRepository.Open(repo))
+            Assert.Throws<CorruptDataException>(() => { ((IBlockLoader)repository).LoadBlock(member.Entry.Block); });
+    }
 }
