@@ -14,7 +14,8 @@ public sealed partial class Restorer
 
     private static void EnsureDirectory(TargetDirectories directories, Item dir)
     {
-        using var parent = directories.Open(AbsolutePath.Parent(dir.TargetPath));
+        using var lease = directories.Open(AbsolutePath.Parent(dir.TargetPath));
+        var parent = lease.Handle;
         string name = AbsolutePath.Name(dir.TargetPath);
         switch (parent.TryStat(name))
         {
@@ -228,7 +229,7 @@ public sealed partial class Restorer
             throw new DedupException($"{FileName.Display(file.TargetPath)} is a directory where the snapshot has a file");
         using var firstParent = directories.Open(AbsolutePath.Parent(first.TargetPath));
         string temp = TempName();
-        firstParent.Link(AbsolutePath.Name(first.TargetPath), parent, temp);
+        firstParent.Handle.Link(AbsolutePath.Name(first.TargetPath), parent, temp);
         try { parent.Rename(temp, name); }
         catch
         {

@@ -53,10 +53,9 @@ public sealed partial class Restorer(IBlockLoader loader, TreeReader trees, IRes
         string root = RootOf(target);
         var items = Plan(snapshot, include, root);
         var files = items.Where(i => i.Kind == Kind.File).ToList();
-        TargetDirectories directories;
+        using var directories = OpenTarget(root, files.Count);
         try
         {
-            directories = new TargetDirectories(root);
             if (!options.Overwrite) RefuseExisting(directories, items);
             foreach (var dir in items.Where(i => i.Kind == Kind.Directory)) EnsureDirectory(directories, dir);
         }
@@ -75,8 +74,9 @@ public sealed partial class Restorer(IBlockLoader loader, TreeReader trees, IRes
         {
             await Parallel.ForEachAsync(Batches(written), new ParallelOptions { MaxDegreeOfParallelism = options.Workers, CancellationToken = stopping.Token }, async (batch, _) =>
             {
-                using var parent = OpenParent(directories, batch, failed);
-                if (parent is null) return;
+                using var lease = OpenParent(directories, batch, failed);
+                if (lease is null) return;
+                var parent = lease.Handle;
                 foreach (var file in batch)
                 {
                     if (stopping.IsCancellationRequested) return;
@@ -113,7 +113,8 @@ public sealed partial class Restorer(IBlockLoader loader, TreeReader trees, IRes
             cancellationToken.ThrowIfCancellationRequested();
             try
             {
-                using var parent = directories.Open(AbsolutePath.Parent(item.TargetPath));
+                using var lease = directories.Open(AbsolutePath.Parent(item.TargetPath));
+                var parent = lease.Handle;
                 if (item.Kind == Kind.File) RestoreHardLink(directories, parent, item, firsts, done);
                 else if (item.Kind == Kind.Symlink) RestoreSymlink(parent, item, options, warnings);
                 else RestoreSpecial(parent, item, options, warnings);
@@ -131,13 +132,19 @@ public sealed partial class Restorer(IBlockLoader loader, TreeReader trees, IRes
         // Deepest first: setting a directory's mtime must come after everything inside it was written.
         foreach (var dir in items.Where(i => i.Kind == Kind.Directory && i.Node is not null).Reverse())
         {
-            using var parent = directories.Open(AbsolutePath.Parent(dir.TargetPath));
-            ApplyMetadata(parent, AbsolutePath.Name(dir.TargetPath), dir, options, warnings);
+            using var lease = directories.Open(AbsolutePath.Parent(dir.TargetPath));
+            ApplyMetadata(lease.Handle, AbsolutePath.Name(dir.TargetPath), dir, options, warnings);
         }
 
         failed.Sort(StringComparer.Ordinal);
         foreach (var warning in warnings) observer.Warning(warning);
         return new RestoreResult(restored, items.Count(i => i.Kind == Kind.Directory), bytes, failed, verified) { Warnings = warnings };
+    }
+
+    private static TargetDirectories OpenTarget(string root, int files)
+    {
+        try { return new TargetDirectories(root); }
+        catch (Exception e) when (StorageErrors.IsOutOfSpace(e)) { Stop(ExceptionDispatchInfo.Capture(e), root, 0, files); throw; }
     }
 
     /// <summary>Files in plan order, cut where the parent changes or a batch has enough work: each batch opens its
@@ -162,7 +169,7 @@ public sealed partial class Restorer(IBlockLoader loader, TreeReader trees, IRes
     }
 
     /// <summary>The batch's directory, or null when it cannot be opened: then every file of the batch is reported.</summary>
-    private DirectoryHandle? OpenParent(TargetDirectories directories, List<Item> batch, List<string> failed)
+    private TargetDirectories.Lease? OpenParent(TargetDirectories directories, List<Item> batch, List<string> failed)
     {
         try { return directories.Open(AbsolutePath.Parent(batch[0].TargetPath)); }
         catch (Exception e) when (e is DedupException or IOException or UnauthorizedAccessException)
@@ -193,12 +200,12 @@ public sealed partial class Restorer(IBlockLoader loader, TreeReader trees, IRes
     {
         foreach (var group in items.Where(i => i.Kind != Kind.Directory).GroupBy(i => AbsolutePath.Parent(i.TargetPath)))
         {
-            DirectoryHandle parent;
+            TargetDirectories.Lease parent;
             try { parent = directories.Open(group.Key); }
             catch (FileNotFoundException) { continue; } // not there yet: nothing under it exists
             using (parent)
             {
-                var existing = group.FirstOrDefault(i => parent.TryStat(AbsolutePath.Name(i.TargetPath)) is not null);
+                var existing = group.FirstOrDefault(i => parent.Handle.TryStat(AbsolutePath.Name(i.TargetPath)) is not null);
                 if (existing is not null)
                     throw new DedupException($"refusing to overwrite {FileName.Display(existing.TargetPath)} (pass --overwrite to replace existing files)");
             }
@@ -241,18 +248,21 @@ public sealed partial class Restorer(IBlockLoader loader, TreeReader trees, IRes
         return items;
     }
 
+    /// <summary>Adds what is under <paramref name="storedPath"/>, already checked: each name a walk adds was checked as
+    /// one valid component when its tree was decoded, so the paths need no second look (a tenth of a large restore's
+    /// planning went to checking every component of every path again).</summary>
     private void AddTree(List<Item> items, BlockId tree, string storedPath, string root)
     {
-        foreach (var (path, node) in trees.Walk(tree, storedPath)) items.Add(ItemOf(node, path, root));
+        foreach (var (path, node) in trees.Walk(tree, storedPath)) items.Add(ItemOf(node, path, root == "/" ? path : root + path));
     }
 
     private void AddNode(List<Item> items, TreeNode node, string storedPath, string root)
     {
-        items.Add(ItemOf(node, storedPath, root));
+        items.Add(ItemOf(node, storedPath, TargetOf(root, storedPath)));
         if (node.Type == NodeType.Directory) AddTree(items, node.Subtree, storedPath, root);
     }
 
-    private static Item ItemOf(TreeNode node, string storedPath, string root) => new(storedPath, TargetOf(root, storedPath), node, node.Type switch
+    private static Item ItemOf(TreeNode node, string storedPath, string targetPath) => new(storedPath, targetPath, node, node.Type switch
     {
         NodeType.Directory => Kind.Directory,
         NodeType.File => Kind.File,
