@@ -125,14 +125,17 @@ public sealed partial class Restorer
     {
         var offsets = new long[content.Count];
         var locations = new BlockLocation[content.Count];
-        for (int i = 0; i < content.Count; i++)
-        {
-            if (!loader.TryLocate(content[i], out locations[i])) throw new CorruptDataException($"block {content[i].ToShortString()} is not in the index");
-            offsets[i] = layout.Next(locations[i].RawLength);
-        }
         int runs = Math.Min(content.Count / (ParallelFileBlocks / 2), workers * 4);
         try
         {
+            // The lookups first, by all workers too: a database of 124,000 pages spent a quarter of its restore
+            // locating its blocks on one core.
+            Parallel.For(0, runs, new ParallelOptions { MaxDegreeOfParallelism = workers }, run =>
+            {
+                for (int i = run * content.Count / runs, end = (run + 1) * content.Count / runs; i < end; i++)
+                    if (!loader.TryLocate(content[i], out locations[i])) throw new CorruptDataException($"block {content[i].ToShortString()} is not in the index");
+            });
+            for (int i = 0; i < content.Count; i++) offsets[i] = layout.Next(locations[i].RawLength);
             Parallel.For(0, runs, new ParallelOptions { MaxDegreeOfParallelism = workers }, run =>
             {
                 // Adjacent blocks are decoded side by side and written with one call: a database restored in 16 KiB
