@@ -31,7 +31,10 @@ src="$work/src"                       # every tool backs up this same absolute p
 results="$work/results-${DATASET:-a}.tsv"
 : > "$results"
 
-preread() { find "$@" -type f -print0 | xargs -0 cat >/dev/null; }   # idle pages get swapped out here
+# Before every timed step: the inputs back in memory (idle pages get swapped out here), and the previous step's
+# writes on disk, so no step pays for the write-back of the one before it (a restore of 900 MB is still being
+# flushed while the next restore runs).
+preread() { find "$@" -type f -print0 | xargs -0 cat >/dev/null; sync; }
 
 # timed REP TOOL STEP CMD...: one timed step, appended to results.tsv as wall, cpu, rss_kb, fs_inputs
 timed() {
