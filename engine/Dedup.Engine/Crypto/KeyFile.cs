@@ -85,11 +85,17 @@ public sealed record KeyFile
 
     private static byte[] AssociatedData(string repositoryId, string keyId) => Encoding.UTF8.GetBytes($"dedup key v1|{repositoryId}|{keyId}");
 
-    public byte[] Serialize() => JsonSerializer.SerializeToUtf8Bytes(this, new JsonSerializerOptions { WriteIndented = true });
+    public byte[] Serialize() => JsonSerializer.SerializeToUtf8Bytes(this, KeyFileJson.Default.KeyFile);
 
     public static KeyFile Parse(byte[] json, string name)
     {
-        try { return JsonSerializer.Deserialize<KeyFile>(json) ?? throw new CorruptDataException($"key file {name} is empty"); }
+        try { return JsonSerializer.Deserialize(json, KeyFileJson.Default.KeyFile) ?? throw new CorruptDataException($"key file {name} is empty"); }
         catch (JsonException) { throw new CorruptDataException($"key file {name} is damaged (not valid JSON)"); }
     }
 }
+
+/// <summary>Key files read and written by code generated at build time, not by reflection (start-up of every
+/// command on an encrypted repository).</summary>
+[JsonSourceGenerationOptions(WriteIndented = true)]
+[JsonSerializable(typeof(KeyFile))]
+internal sealed partial class KeyFileJson : JsonSerializerContext;

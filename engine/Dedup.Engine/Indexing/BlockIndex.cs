@@ -224,13 +224,13 @@ public sealed class BlockIndex : IDisposable
 
     private IEnumerable<KeyValuePair<BlockId, BlockLocation>> SortedOverlay() => _overlay.OrderBy(e => e.Key);
 
-    private sealed record Manifest(int Version, List<string> Runs, PackState? PackState);
+    internal sealed record Manifest(int Version, List<string> Runs, PackState? PackState);
 
     private static Manifest? ReadManifest(string directory)
     {
         try
         {
-            var manifest = JsonSerializer.Deserialize<Manifest>(File.ReadAllBytes(Path.Combine(directory, ManifestName)), JsonOptions);
+            var manifest = JsonSerializer.Deserialize(File.ReadAllBytes(Path.Combine(directory, ManifestName)), IndexJson.Default.Manifest);
             return manifest is { Version: 1, Runs: not null } && manifest.Runs.All(IsRunName) ? manifest : null;
         }
         catch (Exception e) when (e is IOException or JsonException or UnauthorizedAccessException or NotSupportedException) { return null; }
@@ -239,7 +239,7 @@ public sealed class BlockIndex : IDisposable
     private static bool IsRunName(string name) => name.Length == 32 && name.All(char.IsAsciiHexDigitLower);
 
     private void WriteManifest(PackState? state) =>
-        DurableFile.Write(Path.Combine(_directory, ManifestName), JsonSerializer.SerializeToUtf8Bytes(new Manifest(1, _runs.Select(r => r.Name).ToList(), state), JsonOptions), _tempDirectory);
+        DurableFile.Write(Path.Combine(_directory, ManifestName), JsonSerializer.SerializeToUtf8Bytes(new Manifest(1, _runs.Select(r => r.Name).ToList(), state), IndexJson.Default.Manifest), _tempDirectory);
 
     /// <summary>Run files no manifest names: replaced by a merge, or written by a process killed before its
     /// manifest. Only a writer deletes, and no other process has the repository open meanwhile.</summary>
@@ -250,8 +250,6 @@ public sealed class BlockIndex : IDisposable
             if (!listed.Contains(Path.GetFileName(file)))
                 try { File.Delete(file); } catch (IOException) { }
     }
-
-    private static readonly JsonSerializerOptions JsonOptions = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
     public void Dispose()
     {
@@ -282,3 +280,8 @@ internal static class RunMerge
         }
     }
 }
+
+/// <summary>The index manifest read and written by code generated at build time (every command that reads blocks opens it).</summary>
+[System.Text.Json.Serialization.JsonSourceGenerationOptions(PropertyNamingPolicy = System.Text.Json.Serialization.JsonKnownNamingPolicy.SnakeCaseLower)]
+[System.Text.Json.Serialization.JsonSerializable(typeof(BlockIndex.Manifest))]
+internal sealed partial class IndexJson : System.Text.Json.Serialization.JsonSerializerContext;

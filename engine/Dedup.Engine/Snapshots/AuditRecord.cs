@@ -19,11 +19,11 @@ public sealed record AuditRecord
     [JsonPropertyName("seconds")] public double Seconds { get; init; }
     [JsonPropertyName("bytes")] public long Bytes { get; init; }
 
-    public static byte[] Encode(AuditRecord record) => JsonSerializer.SerializeToUtf8Bytes(record);
+    public static byte[] Encode(AuditRecord record) => JsonSerializer.SerializeToUtf8Bytes(record, SnapshotJson.Default.AuditRecord);
 
     public static AuditRecord Decode(byte[] json)
     {
-        try { return JsonSerializer.Deserialize<AuditRecord>(json) ?? throw new CorruptDataException("audit record is empty"); }
+        try { return JsonSerializer.Deserialize(json, SnapshotJson.Default.AuditRecord) ?? throw new CorruptDataException("audit record is empty"); }
         catch (JsonException e) { throw new CorruptDataException($"audit record is damaged ({e.Message})", e); }
     }
 }
