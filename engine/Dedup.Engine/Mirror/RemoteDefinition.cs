@@ -54,12 +54,10 @@ public sealed partial record RemoteDefinition
 /// <summary>The remotes of a repository, kept in remotes.json beside config.json.</summary>
 public sealed class RemoteRegistry(string path, string tempDirectory)
 {
-    private static readonly JsonSerializerOptions Options = new() { WriteIndented = true };
-
     public IReadOnlyList<RemoteDefinition> List()
     {
         if (!File.Exists(path)) return [];
-        try { return JsonSerializer.Deserialize<List<RemoteDefinition>>(File.ReadAllBytes(path)) ?? []; }
+        try { return JsonSerializer.Deserialize(File.ReadAllBytes(path), RemotesJson.Default.ListRemoteDefinition) ?? []; }
         catch (JsonException e) { throw new CorruptDataException($"remotes.json is damaged ({e.Message})", e); }
     }
 
@@ -94,6 +92,11 @@ public sealed class RemoteRegistry(string path, string tempDirectory)
             ?? throw new DedupException($"no remote named {name} (see 'dedup remote list', or give a location s3:http://host:port/bucket/prefix)");
     }
 
-    private void Save(IReadOnlyList<RemoteDefinition> remotes) =>
-        DurableFile.Write(path, JsonSerializer.SerializeToUtf8Bytes(remotes, Options), tempDirectory);
+    private void Save(List<RemoteDefinition> remotes) =>
+        DurableFile.Write(path, JsonSerializer.SerializeToUtf8Bytes(remotes, RemotesJson.Default.ListRemoteDefinition), tempDirectory);
 }
+
+/// <summary>remotes.json read by build-time generated code: every command that may reach a mirror reads it.</summary>
+[JsonSourceGenerationOptions(WriteIndented = true)]
+[JsonSerializable(typeof(List<RemoteDefinition>))]
+internal sealed partial class RemotesJson : JsonSerializerContext;
