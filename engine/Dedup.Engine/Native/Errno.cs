@@ -18,6 +18,7 @@ internal static class Errno
     public const int NotDirectory = 20;        // ENOTDIR
     public const int Invalid = 22;             // EINVAL
     public const int Range = 34;               // ERANGE: a buffer too small for the answer
+    public const int NoSystemCall = 38;        // ENOSYS
     public const int TooManyLinks = 40;        // ELOOP: O_NOFOLLOW met a symlink
     public const int NoData = 61;              // ENODATA: no such extended attribute
     public const int NotSupported = 95;        // EOPNOTSUPP (= ENOTSUP on Linux)

@@ -32,6 +32,9 @@ internal static unsafe partial class LibC
     [LibraryImport("libc", EntryPoint = "lseek", SetLastError = true)]
     public static partial long LSeek(int fd, long offset, int whence);
 
+    [LibraryImport("libc", EntryPoint = "fallocate", SetLastError = true)]
+    public static partial int FAllocate(int fd, int mode, long offset, long length);
+
     [LibraryImport("libc", EntryPoint = "mkdirat", SetLastError = true)]
     public static partial int MkdirAt(int dirfd, byte* name, uint mode);
 

@@ -50,5 +50,30 @@ public static class SparseFile
         return extents;
     }
 
+    /// <summary>
+    /// Reserves the first <paramref name="length"/> bytes of an empty file being written (fallocate, mode 0): a full
+    /// disk is met before any of it is written, and a file written in pieces out of order is laid out as one file,
+    /// not as the pieces arrived. A file system that cannot reserve (EOPNOTSUPP) is written as before. Only for a
+    /// file without holes: the reserved bytes read as zeros and take space, as a hole would not.
+    /// </summary>
+    public static void Reserve(SafeFileHandle file, long length, string path)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        if (length == 0) return;
+        bool added = false;
+        try
+        {
+            file.DangerousAddRef(ref added);
+            if (LibC.FAllocate((int)file.DangerousGetHandle(), 0, 0, length) == 0) return;
+            int errno = Errno.Last;
+            if (errno is not (Errno.NotSupported or Errno.NoSystemCall)) throw Errno.Exception(errno, path);
+        }
+        finally
+        {
+            if (added) file.DangerousRelease();
+        }
+    }
+
     private static string Describe(SafeFileHandle file) => $"file descriptor {file.DangerousGetHandle()}";
 }

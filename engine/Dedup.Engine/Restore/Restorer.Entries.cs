@@ -49,7 +49,7 @@ public sealed partial class Restorer
             {
                 // Holes stay holes: only data is written, so a file with holes (a trailing one too) is given its length.
                 if (node.Holes.Count > 0) RandomAccess.SetLength(handle, node.Size);
-                long end = await WriteContentAsync(handle, node, options.Workers, cancellationToken);
+                long end = await WriteContentAsync(handle, node, file.TargetPath, options.Workers, cancellationToken);
                 if (end != node.Size) throw new CorruptDataException($"{file.StoredPath}: blocks and holes add up to {end} bytes, the snapshot says {node.Size}");
                 if (options.Verify) VerifyFile(parent, temp, node, file.StoredPath);
                 // On the open file, before it has its name. A failure here still gives the file its content and name.
@@ -84,7 +84,7 @@ public sealed partial class Restorer
 
     /// <summary>Writes the blocks at their offsets, stepping over the holes. Returns the end offset reached. Only a
     /// sequence loader (the remote one) waits; local blocks are read and written on the calling thread.</summary>
-    private async ValueTask<long> WriteContentAsync(SafeFileHandle handle, TreeNode node, int workers, CancellationToken cancellationToken)
+    private async ValueTask<long> WriteContentAsync(SafeFileHandle handle, TreeNode node, string targetPath, int workers, CancellationToken cancellationToken)
     {
         var layout = new ContentLayout(node.Holes);
         if (loader is IBlockSequenceLoader sequence)
@@ -97,6 +97,8 @@ public sealed partial class Restorer
         }
         else if (workers > 1 && node.Size >= ParallelFileBytes && node.Content.Count >= ParallelFileBlocks)
         {
+            // Written in pieces by several workers: reserved whole first (a file with holes keeps them instead).
+            if (node.Holes.Count == 0) SparseFile.Reserve(handle, node.Size, targetPath);
             WriteContentInParallel(handle, node.Content, layout, workers);
         }
         else

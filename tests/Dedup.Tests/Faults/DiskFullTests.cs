@@ -120,6 +120,38 @@ public class DiskFullTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void A_large_file_that_cannot_fit_is_refused_before_any_of_it_is_written()
+    {
+        if (!SmallDisk.Available()) return;
+        using var sandbox = new Sandbox();
+        string repo = TestRepository.Create(sandbox, chunker: Dedup.Chunking.ChunkerParameters.Default);
+        string data = sandbox.Path("data");
+        WriteRandomFiles(data, count: 1, minBytes: 12 * (int)MiB, maxBytes: 12 * (int)MiB + 1, seed: 5);
+        var snapshot = TestRepository.Backup(repo, [data]);
+
+        using var disk = SmallDisk.Tmpfs(sandbox.Path("disk"), 16);
+        disk.FillLeaving(6 * MiB);
+        // Written by both workers in pieces, the file is reserved whole first: the full disk is met before any byte.
+        var observer = new CountingObserver();
+        var failure = Assert.ThrowsAny<Exception>(() =>
+        {
+            using var repository = TestRepository.Open(repo);
+            new Dedup.Restore.Restorer(repository, repository.CreateTreeReader(), observer)
+                .RestoreAsync(snapshot, [], disk.Path("target"), new Dedup.Restore.RestoreOptions { Workers = 2 }).GetAwaiter().GetResult();
+        });
+        Assert.True(StorageErrors.IsOutOfSpace(failure), failure.ToString());
+        Assert.Equal(0, observer.Bytes);
+        Assert.DoesNotContain(Walk.Entries(disk.Root), p => Path.GetFileName(p).Contains(".dedup-", StringComparison.Ordinal));
+    }
+
+    private sealed class CountingObserver : Dedup.Restore.IRestoreObserver
+    {
+        public long Bytes;
+        public void BytesWritten(long bytes) => Interlocked.Add(ref Bytes, bytes);
+        public void Error(string path, Exception error) { }
+    }
+
+    [Fact]
     public void A_restore_or_recover_fetching_packs_into_a_full_repository_fails_promptly()
     {
         if (!SmallDisk.Available() || !S3TestServer.Available()) return;
