@@ -51,13 +51,13 @@ public sealed partial class Restorer(IBlockLoader loader, TreeReader trees, IRes
     public async Task<RestoreResult> RestoreAsync(Snapshot snapshot, IReadOnlyList<string> include, string target, RestoreOptions options, CancellationToken cancellationToken = default)
     {
         string root = RootOf(target);
-        var items = Plan(snapshot, include, root);
+        var items = Plan(snapshot, include, root, options.Workers);
         var files = items.Where(i => i.Kind == Kind.File).ToList();
         using var directories = OpenTarget(root, files.Count);
         try
         {
             if (!options.Overwrite) RefuseExisting(directories, items);
-            foreach (var dir in items.Where(i => i.Kind == Kind.Directory)) EnsureDirectory(directories, dir);
+            EachDirectoryLevel(items.Where(i => i.Kind == Kind.Directory), deepestFirst: false, options.Workers, dir => EnsureDirectory(directories, dir));
         }
         catch (Exception e) when (StorageErrors.IsOutOfSpace(e)) { Stop(ExceptionDispatchInfo.Capture(e), root, 0, files.Count); throw; }
 
@@ -129,16 +129,30 @@ public sealed partial class Restorer(IBlockLoader loader, TreeReader trees, IRes
             }
         }
 
-        // Deepest first: setting a directory's mtime must come after everything inside it was written.
-        foreach (var dir in items.Where(i => i.Kind == Kind.Directory && i.Node is not null).Reverse())
+        // Deepest first: setting a directory's mtime must come after everything inside it was written, and a mode
+        // that closes a directory after what is below it was reached through it.
+        EachDirectoryLevel(items.Where(i => i.Kind == Kind.Directory && i.Node is not null), deepestFirst: true, options.Workers, dir =>
         {
             using var lease = directories.Open(AbsolutePath.Parent(dir.TargetPath));
             ApplyMetadata(lease.Handle, AbsolutePath.Name(dir.TargetPath), dir, options, warnings);
-        }
+        });
 
         failed.Sort(StringComparer.Ordinal);
         foreach (var warning in warnings) observer.Warning(warning);
         return new RestoreResult(restored, items.Count(i => i.Kind == Kind.Directory), bytes, failed, verified) { Warnings = warnings };
+    }
+
+    /// <summary>Runs <paramref name="action"/> on directories a depth at a time (shallowest first, or deepest first),
+    /// those of one depth side by side: a parent is made before its children and given its metadata after them, and
+    /// thousands of directories do not wait on one core. The first failure stops it, rethrown as it was thrown.</summary>
+    private static void EachDirectoryLevel(IEnumerable<Item> directories, bool deepestFirst, int workers, Action<Item> action)
+    {
+        var levels = directories.GroupBy(d => d.TargetPath.Count(c => c == '/'));
+        foreach (var level in deepestFirst ? levels.OrderByDescending(l => l.Key) : levels.OrderBy(l => l.Key))
+        {
+            try { Parallel.ForEach(level, new ParallelOptions { MaxDegreeOfParallelism = workers }, action); }
+            catch (AggregateException e) when (e.InnerExceptions.Count > 0) { ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw(); }
+        }
     }
 
     private static TargetDirectories OpenTarget(string root, int files)
@@ -224,7 +238,7 @@ public sealed partial class Restorer(IBlockLoader loader, TreeReader trees, IRes
             "were restored, each whole; free space there and restore again (with --overwrite, over what was restored)", stop.SourceException);
     }
 
-    private List<Item> Plan(Snapshot snapshot, IReadOnlyList<string> include, string root)
+    private List<Item> Plan(Snapshot snapshot, IReadOnlyList<string> include, string root, int workers = 1)
     {
         var items = new List<Item>();
         var selections = include.Count == 0 ? ["/"] : include.Select(TreeReader.Normalize).Distinct().ToList();
@@ -232,6 +246,7 @@ public sealed partial class Restorer(IBlockLoader loader, TreeReader trees, IRes
         {
             if (selection == "/")
             {
+                if (workers > 1) trees.Prefetch(snapshot.Root, workers);
                 AddTree(items, snapshot.Root, "/", root);
                 continue;
             }

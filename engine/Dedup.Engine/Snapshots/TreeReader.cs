@@ -32,6 +32,30 @@ public sealed class TreeReader(Catalog catalog, Crypto.ContentHasher hasher, IBl
     }
 
     /// <summary>
+    /// Loads the trees under <paramref name="root"/> into the cache a level at a time, the trees of a level side by
+    /// side on <paramref name="workers"/> threads, while the cache is less than half full: a walk that follows finds
+    /// them in memory instead of reading and decoding them one after another (a restore of 6,800 directories spent a
+    /// tenth of its time there, on one core). Best effort: a tree that fails to load is left for the walk to report.
+    /// </summary>
+    public void Prefetch(BlockId root, int workers)
+    {
+        var level = new List<BlockId> { root };
+        var seen = new HashSet<BlockId> { root };
+        try
+        {
+            while (level.Count > 0 && Volatile.Read(ref _cachedEntries) < CachedEntries / 2)
+            {
+                var trees = new Tree[level.Count];
+                Parallel.For(0, level.Count, new ParallelOptions { MaxDegreeOfParallelism = workers }, i => trees[i] = Load(level[i]));
+                level = trees.SelectMany(t => t.Nodes)
+                    .Where(n => n.Type == NodeType.Directory && seen.Add(n.Subtree))
+                    .Select(n => n.Subtree).ToList();
+            }
+        }
+        catch (AggregateException) { }
+    }
+
+    /// <summary>
     /// Every tree under <paramref name="roots"/>, each once (<paramref name="visited"/> holds the trees already seen,
     /// here or by an earlier call, and gains each tree once it has loaded), in no particular order. Trees are not
     /// cached: a walk that visits each tree once only ages them into the old generation, where a check of many
