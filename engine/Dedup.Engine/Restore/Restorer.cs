@@ -258,6 +258,7 @@ public sealed partial class Restorer(IBlockLoader loader, TreeReader trees, IRes
                 string parent = "/" + string.Join('/', parts[..i]);
                 items.Add(new Item(parent, TargetOf(root, parent), null, Kind.Directory));
             }
+            if (workers > 1 && node.Type == NodeType.Directory) trees.Prefetch(node.Subtree, workers);
             AddNode(items, node, selection, root);
         }
         return items;
