@@ -53,7 +53,7 @@ public static class SparseFile
     /// <summary>
     /// Reserves the first <paramref name="length"/> bytes of an empty file being written (fallocate, mode 0): a full
     /// disk is met before any of it is written, and a file written in pieces out of order is laid out as one file,
-    /// not as the pieces arrived. A file system that cannot reserve (EOPNOTSUPP) is written as before. Only for a
+    /// not as the pieces arrived. A file system that cannot reserve (EOPNOTSUPP, or a kernel without fallocate) is written as before. Only for a
     /// file without holes: the reserved bytes read as zeros and take space, as a hole would not.
     /// </summary>
     public static void Reserve(SafeFileHandle file, long length, string path)

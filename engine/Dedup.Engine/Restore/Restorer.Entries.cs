@@ -128,13 +128,15 @@ public sealed partial class Restorer
         var offsets = new long[content.Count];
         var locations = new BlockLocation[content.Count];
         int runs = Math.Min(content.Count / (ParallelFileBlocks / 2), workers * 4);
+        (int First, int End) Run(int run) => (run * content.Count / runs, (run + 1) * content.Count / runs);
         try
         {
             // The lookups first, by all workers too: a database of 124,000 pages spent a quarter of its restore
             // locating its blocks on one core.
             Parallel.For(0, runs, new ParallelOptions { MaxDegreeOfParallelism = workers }, run =>
             {
-                for (int i = run * content.Count / runs, end = (run + 1) * content.Count / runs; i < end; i++)
+                var (first, end) = Run(run);
+                for (int i = first; i < end; i++)
                     if (!loader.TryLocate(content[i], out locations[i])) throw new CorruptDataException($"block {content[i].ToShortString()} is not in the index");
             });
             for (int i = 0; i < content.Count; i++) offsets[i] = layout.Next(locations[i].RawLength);
@@ -142,7 +144,7 @@ public sealed partial class Restorer
             {
                 // Adjacent blocks are decoded side by side and written with one call: a database restored in 16 KiB
                 // blocks made a system call per block.
-                int first = run * content.Count / runs, end = (run + 1) * content.Count / runs;
+                var (first, end) = Run(run);
                 int largest = 0;
                 for (int i = first; i < end; i++) largest = Math.Max(largest, locations[i].RawLength);
                 var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(CoalescedWriteBytes, largest));
